@@ -1,0 +1,83 @@
+package extract
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// Column names every stream schema carries. load/ adds _run_id and
+// _extracted_at in front of them when it writes the raw table.
+const (
+	// ColID is the record's id in its source system, as a string (HubSpot and
+	// Xero ids do not fit or are not integers).
+	ColID = "id"
+	// ColUpdatedAt is the record's last-modified time in its source system
+	// (UTC). Versions of a record are ordered by it.
+	ColUpdatedAt = "updated_at"
+	// ColRaw is the record exactly as the source sent it (JSON text), so that
+	// fields takt does not map yet are kept, never dropped.
+	ColRaw = "_raw"
+)
+
+// Stream describes one kind of record a connector extracts, e.g. Harvest
+// time_entries. Its Schema is declared once; a column's type never depends on
+// the payload.
+type Stream struct {
+	// Name is the stream's name within its source, lower snake case
+	// ("time_entries"). The raw table is raw.<source>_<name>.
+	Name string
+	// Schema is the Arrow schema of every batch of the stream. It starts with
+	// the columns id, updated_at and ends with _raw.
+	Schema *arrow.Schema
+	// Incremental is true when the stream honours a cursor (an updated-since
+	// filter); false streams are read in full on every run.
+	Incremental bool
+}
+
+// Batch is one page (or part of a page) of a stream's records.
+type Batch struct {
+	// Record holds the rows; its schema is the stream's Schema. The receiver
+	// of an Emit call owns it for the duration of the call only.
+	Record arrow.RecordBatch
+	// Cursor, when not empty, is the value to store as the stream's cursor
+	// in the same transaction that stores Record's rows. Connectors set it
+	// only where storing it cannot skip records on a resumed run (in
+	// practice: on the last batch of a stream).
+	Cursor string
+	// Pages is the number of API pages (or files) this batch came from.
+	Pages int
+}
+
+// Emit receives batches from a connector. An error stops the extraction and
+// is returned by Extract unchanged.
+type Emit func(ctx context.Context, b Batch) error
+
+// ValidateSchema checks the shape every stream schema must have: id and
+// updated_at first, _raw last, unique column names. It is used by the
+// connector conformance suite and by load/ before creating a raw table.
+func ValidateSchema(s *arrow.Schema) error {
+	fields := s.Fields()
+	if len(fields) < 3 {
+		return fmt.Errorf("schema has %d columns, want at least id, updated_at and _raw", len(fields))
+	}
+	if fields[0].Name != ColID || fields[0].Type.ID() != arrow.STRING {
+		return fmt.Errorf("first column is %s %s, want id string", fields[0].Name, fields[0].Type)
+	}
+	if fields[1].Name != ColUpdatedAt || fields[1].Type.ID() != arrow.TIMESTAMP {
+		return fmt.Errorf("second column is %s %s, want updated_at timestamp", fields[1].Name, fields[1].Type)
+	}
+	last := fields[len(fields)-1]
+	if last.Name != ColRaw || last.Type.ID() != arrow.STRING {
+		return fmt.Errorf("last column is %s %s, want _raw string", last.Name, last.Type)
+	}
+	seen := map[string]bool{}
+	for _, f := range fields {
+		if seen[f.Name] {
+			return fmt.Errorf("column %s appears twice", f.Name)
+		}
+		seen[f.Name] = true
+	}
+	return nil
+}

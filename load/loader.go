@@ -1,0 +1,224 @@
+//go:build duckdb_arrow
+
+package load
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/takt-billing/takt/extract"
+	"github.com/takt-billing/takt/internal/warehouse"
+	sqlfiles "github.com/takt-billing/takt/sql"
+)
+
+// batchView is the name under which a batch is visible to the INSERT that
+// copies it. Arrow views are temporary and belong to one connection.
+const batchView = "takt_batch"
+
+// Loader writes batches into raw tables and keeps the run ledger. It is safe
+// for concurrent use; batches of different streams may be appended at once.
+type Loader struct {
+	wh     *warehouse.Warehouse
+	logger *slog.Logger
+	now    func() time.Time
+
+	mu     sync.RWMutex
+	tables map[string]*rawTable // by source + "/" + stream
+}
+
+type rawTable struct {
+	source, stream, table string
+	schema                *arrow.Schema
+	insert                string
+}
+
+// New returns a loader writing to wh.
+func New(wh *warehouse.Warehouse, logger *slog.Logger) *Loader {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Loader{wh: wh, logger: logger, now: func() time.Time { return time.Now().UTC() }, tables: map[string]*rawTable{}}
+}
+
+// RawTable is the raw table name of a source stream, without the schema.
+func RawTable(source, stream string) string { return source + "_" + stream }
+
+// Register makes the raw tables of a source's streams exist and match their
+// schemas: a missing table is created; columns a newer takt added to a
+// stream are added to an existing table; a column whose type changed is an
+// error that names it. Only registered streams can be appended to.
+func (l *Loader) Register(ctx context.Context, source string, streams []extract.Stream) error {
+	if !identRe.MatchString(source) {
+		return fmt.Errorf("load: source name %q is not a plain identifier", source)
+	}
+	for _, st := range streams {
+		if !identRe.MatchString(st.Name) {
+			return fmt.Errorf("load: %s: stream name %q is not a plain identifier", source, st.Name)
+		}
+		if err := extract.ValidateSchema(st.Schema); err != nil {
+			return fmt.Errorf("load: %s.%s: %w", source, st.Name, err)
+		}
+		cols, err := rawColumns(st.Schema)
+		if err != nil {
+			return fmt.Errorf("load: %s.%s: %w", source, st.Name, err)
+		}
+		table := RawTable(source, st.Name)
+		if err := l.ensureTable(ctx, table, cols); err != nil {
+			return fmt.Errorf("load: %s.%s: %w", source, st.Name, err)
+		}
+		names := make([]string, len(cols))
+		for i, c := range cols {
+			names[i] = c.name
+		}
+		insert := "INSERT INTO raw." + table + " (" + strings.Join(names, ", ") + ") SELECT $1, $2, " +
+			strings.Join(names[2:], ", ") + " FROM " + batchView
+		l.mu.Lock()
+		key := source + "/" + st.Name
+		if _, dup := l.tables[key]; dup {
+			l.mu.Unlock()
+			return fmt.Errorf("load: stream %s.%s registered twice", source, st.Name)
+		}
+		l.tables[key] = &rawTable{source: source, stream: st.Name, table: table, schema: st.Schema, insert: insert}
+		l.mu.Unlock()
+	}
+	return nil
+}
+
+func (l *Loader) ensureTable(ctx context.Context, table string, cols []columnDef) error {
+	rows, err := l.wh.DB.QueryContext(ctx, sqlfiles.Query("table_columns"), "raw", table)
+	if err != nil {
+		return err
+	}
+	existing := map[string]string{}
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			rows.Close()
+			return err
+		}
+		existing[name] = typ
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(existing) == 0 {
+		_, err := l.wh.DB.ExecContext(ctx, createTableSQL(table, cols))
+		return err
+	}
+	for _, c := range cols {
+		typ, ok := existing[c.name]
+		if !ok {
+			if _, err := l.wh.DB.ExecContext(ctx, "ALTER TABLE raw."+table+" ADD COLUMN "+c.name+" "+c.typ); err != nil {
+				return fmt.Errorf("add column %s: %w", c.name, err)
+			}
+			l.logger.Info("added raw column", "table", table, "column", c.name, "type", c.typ)
+			continue
+		}
+		if normType(typ) != normType(c.typ) {
+			return fmt.Errorf("raw.%s column %s is %s in the warehouse but %s in this takt: the stream's schema changed incompatibly; load into a new warehouse or migrate the column", table, c.name, typ, c.typ)
+		}
+	}
+	return nil
+}
+
+// Append writes one batch of a registered stream in one transaction: its
+// rows, the stream's counters in the ledger and, if b.Cursor is set, the
+// stream's cursor. It returns the number of rows written.
+func (l *Loader) Append(ctx context.Context, runID int64, source, stream string, b extract.Batch) (int64, error) {
+	l.mu.RLock()
+	rt := l.tables[source+"/"+stream]
+	l.mu.RUnlock()
+	if rt == nil {
+		return 0, fmt.Errorf("load: stream %s.%s is not registered", source, stream)
+	}
+	var nrows int64
+	if b.Record != nil {
+		nrows = b.Record.NumRows()
+		if !b.Record.Schema().Equal(rt.schema) {
+			return 0, fmt.Errorf("load: %s.%s: batch schema differs from the stream's declared schema", source, stream)
+		}
+	}
+	conn, err := l.wh.DB.Conn(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("load: %s.%s: %w", source, stream, err)
+	}
+	defer conn.Close()
+
+	if nrows > 0 {
+		release, err := registerBatch(conn, rt.schema, b.Record)
+		if err != nil {
+			return 0, fmt.Errorf("load: %s.%s: register batch: %w", source, stream, err)
+		}
+		defer func() {
+			// The view must go before its Arrow stream is released.
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS "+batchView)
+			release()
+		}()
+	}
+
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("load: %s.%s: begin: %w", source, stream, err)
+	}
+	defer tx.Rollback()
+	now := l.now()
+	if nrows > 0 {
+		res, err := tx.ExecContext(ctx, rt.insert, runID, now)
+		if err != nil {
+			return 0, fmt.Errorf("load: %s.%s: insert into raw.%s: %w", source, stream, rt.table, err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n != nrows {
+			return 0, fmt.Errorf("load: %s.%s: inserted %d of %d rows", source, stream, n, nrows)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, sqlfiles.Query("add_stream_rows"), runID, source, stream, nrows, b.Pages); err != nil {
+		return 0, fmt.Errorf("load: %s.%s: ledger: %w", source, stream, err)
+	}
+	if b.Cursor != "" {
+		if _, err := tx.ExecContext(ctx, sqlfiles.Query("put_cursor"), source, stream, b.Cursor, runID, now); err != nil {
+			return 0, fmt.Errorf("load: %s.%s: cursor: %w", source, stream, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("load: %s.%s: commit: %w", source, stream, err)
+	}
+	return nrows, nil
+}
+
+func registerBatch(conn *sql.Conn, schema *arrow.Schema, rec arrow.RecordBatch) (func(), error) {
+	var release func()
+	err := conn.Raw(func(dc any) error {
+		dconn, ok := dc.(driver.Conn)
+		if !ok {
+			return errors.New("not a driver connection")
+		}
+		ar, err := duckdb.NewArrowFromConn(dconn)
+		if err != nil {
+			return err
+		}
+		reader, err := array.NewRecordReader(schema, []arrow.RecordBatch{rec})
+		if err != nil {
+			return err
+		}
+		rel, err := ar.RegisterView(reader, batchView)
+		if err != nil {
+			reader.Release()
+			return err
+		}
+		release = func() { rel(); reader.Release() }
+		return nil
+	})
+	return release, err
+}
