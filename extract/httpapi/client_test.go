@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -108,4 +108,3 @@ func TestRetryAfterDate(t *testing.T) {
 		t.Fatal("retryAfter(soon) accepted")
 	}
 }
-
