@@ -81,3 +81,16 @@ func ValidateSchema(s *arrow.Schema) error {
 	}
 	return nil
 }
+
+// Connector is a source system as load/ and the pipeline see it.
+type Connector interface {
+	// Name is the source's name, e.g. "harvest"; raw tables are named
+	// raw.<name>_<stream>.
+	Name() string
+	// Streams lists the streams in extraction order.
+	Streams() []Stream
+	// Extract reads one stream, starting after cursor ("" means from the
+	// beginning), and passes its records to emit in batches. The batch that
+	// carries the stream's next cursor is emitted last.
+	Extract(ctx context.Context, stream, cursor string, emit Emit) error
+}
