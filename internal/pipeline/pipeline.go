@@ -1,0 +1,204 @@
+// Package pipeline runs takt's flow once: extract every stream of every
+// configured source, load each batch with its cursor, build the SQL layers
+// and check them, and record the run in the ledger. The CLI, the demo and
+// the scheduler all run the same Pipeline.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/takt-billing/takt/extract"
+	"github.com/takt-billing/takt/internal/warehouse"
+	"github.com/takt-billing/takt/load"
+	"github.com/takt-billing/takt/transform"
+)
+
+// Progress is told what the run is doing, for a progress bar or logs. Its
+// methods are called from one goroutine per source.
+type Progress interface {
+	StreamStarted(source, stream string)
+	BatchLoaded(source, stream string, rows int64, pages int)
+	StreamFinished(source, stream string, rows int64, err error)
+}
+
+// Pipeline is one warehouse with its sources.
+type Pipeline struct {
+	Warehouse *warehouse.Warehouse
+	Loader    *load.Loader
+	// Sources are the connectors to extract, in order. Sources run
+	// concurrently; the streams of one source run one after another.
+	Sources  []extract.Connector
+	Settings transform.Settings
+	Logger   *slog.Logger
+	Progress Progress
+}
+
+// Registry lists every stream takt knows, by source, so that the raw
+// tables exist even for sources that are not configured (the SQL models
+// read them all).
+type Registry map[string][]extract.Stream
+
+// New opens a pipeline on an open warehouse and registers every stream of
+// the registry with the loader.
+func New(ctx context.Context, wh *warehouse.Warehouse, reg Registry, logger *slog.Logger) (*Pipeline, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	l := load.New(wh, logger)
+	names := make([]string, 0, len(reg))
+	for n := range reg {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := l.Register(ctx, n, reg[n]); err != nil {
+			return nil, err
+		}
+	}
+	return &Pipeline{Warehouse: wh, Loader: l, Logger: logger}, nil
+}
+
+// Result is how a run ended.
+type Result struct {
+	RunID    int64
+	Status   string // succeeded, partial or failed
+	Streams  []load.StreamResult
+	Duration time.Duration
+	// Err says why the run is not succeeded: the failed streams, a model
+	// or a data test.
+	Err error
+}
+
+// Run runs the pipeline once. trigger is recorded in the ledger ("cli",
+// "demo", "schedule"). The returned error is only for failures to record
+// the run at all; how the run itself ended is in Result.
+func (p *Pipeline) Run(ctx context.Context, trigger string) (*Result, error) {
+	start := time.Now()
+	runID, err := p.Loader.StartRun(ctx, trigger)
+	if err != nil {
+		return nil, err
+	}
+	log := p.Logger.With("run_id", runID)
+	log.Info("run started", "trigger", trigger, "sources", len(p.Sources))
+
+	var (
+		mu         sync.Mutex
+		streamErrs []error
+		streams    int
+	)
+	var wg sync.WaitGroup
+	for _, c := range p.Sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, st := range c.Streams() {
+				mu.Lock()
+				streams++
+				mu.Unlock()
+				if err := p.runStream(ctx, runID, c, st.Name, log); err != nil {
+					mu.Lock()
+					streamErrs = append(streamErrs, err)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+
+	res := &Result{RunID: runID}
+	var runErr error
+	switch {
+	case ctx.Err() != nil:
+		runErr = fmt.Errorf("run %d interrupted: %w", runID, ctx.Err())
+	case streams > 0 && len(streamErrs) == streams:
+		runErr = fmt.Errorf("every stream failed: %w", errors.Join(streamErrs...))
+	default:
+		if err := transform.Run(ctx, p.Warehouse, runID, p.Settings, log); err != nil {
+			runErr = err
+		}
+	}
+	switch {
+	case runErr != nil:
+		res.Status = load.RunFailed
+		res.Err = runErr
+		if len(streamErrs) > 0 && streams > len(streamErrs) {
+			res.Err = errors.Join(runErr, errors.Join(streamErrs...))
+		}
+	case len(streamErrs) > 0:
+		res.Status = load.RunPartial
+		res.Err = fmt.Errorf("%d of %d streams failed: %w", len(streamErrs), streams, errors.Join(streamErrs...))
+	default:
+		res.Status = load.RunSucceeded
+	}
+	errText := ""
+	if res.Err != nil {
+		errText = res.Err.Error()
+	}
+	if err := p.Loader.FinishRun(ctx, runID, res.Status, errText); err != nil {
+		return nil, err
+	}
+	res.Streams, err = p.Loader.RunSummary(context.WithoutCancel(ctx), runID)
+	if err != nil {
+		return nil, err
+	}
+	res.Duration = time.Since(start)
+	if res.Err != nil {
+		log.Error("run ended", "status", res.Status, "duration", res.Duration, "error", res.Err)
+	} else {
+		log.Info("run ended", "status", res.Status, "duration", res.Duration)
+	}
+	return res, nil
+}
+
+func (p *Pipeline) runStream(ctx context.Context, runID int64, c extract.Connector, stream string, log *slog.Logger) error {
+	source := c.Name()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := p.Loader.StartStream(ctx, runID, source, stream); err != nil {
+		return err
+	}
+	if p.Progress != nil {
+		p.Progress.StreamStarted(source, stream)
+	}
+	var rows int64
+	err := func() error {
+		cursor, err := p.Loader.Cursor(ctx, source, stream)
+		if err != nil {
+			return err
+		}
+		return c.Extract(ctx, stream, cursor, func(ctx context.Context, b extract.Batch) error {
+			n, err := p.Loader.Append(ctx, runID, source, stream, b)
+			if err != nil {
+				return err
+			}
+			rows += n
+			if p.Progress != nil {
+				p.Progress.BatchLoaded(source, stream, n, b.Pages)
+			}
+			return nil
+		})
+	}()
+	if err != nil && !strings.HasPrefix(err.Error(), source) {
+		err = fmt.Errorf("%s.%s: %w", source, stream, err)
+	}
+	if ferr := p.Loader.FinishStream(ctx, runID, source, stream, err); ferr != nil && err == nil {
+		err = ferr
+	}
+	if p.Progress != nil {
+		p.Progress.StreamFinished(source, stream, rows, err)
+	}
+	if err != nil {
+		log.Error("stream failed", "source", source, "stream", stream, "rows", rows, "error", err)
+	} else {
+		log.Info("stream loaded", "source", source, "stream", stream, "rows", rows)
+	}
+	return err
+}
