@@ -11,7 +11,7 @@ SELECT
     status,
     date                                AS issue_date,
     upper(currency)                     AS currency,
-    coalesce(nullif(currency_rate, 0), 1) AS currency_rate,
+    nullif(currency_rate, 0)          AS currency_rate,
     sub_total,
     total_tax,
     total,

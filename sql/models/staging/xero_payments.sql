@@ -4,7 +4,7 @@ SELECT
     id                                  AS payment_id,
     date                                AS paid_on,
     amount,
-    coalesce(nullif(currency_rate, 0), 1) AS currency_rate,
+    nullif(currency_rate, 0)          AS currency_rate,
     payment_type,
     status,
     reference,
