@@ -10,7 +10,7 @@ const Source = "files"
 // Facts that none of the three APIs has a place for come as export files
 // dropped into the imports folder (see the README's "Imports" section).
 // Every row also has id (the row's key from the file), updated_at (the
-// time the file was read) and _raw (the row as a JSON object of its
+// file's modification time) and _raw (the row as a JSON object of its
 // columns), plus file (name), file_sha256 and row (1-based data row).
 var (
 	// DunningNotices: dunning_notices.csv, one line per reminder sent.

@@ -62,7 +62,9 @@ func Open(t *testing.T) *Warehouse {
 }
 
 // Put appends rows to a raw stream. Each row lists the stream's columns in
-// schema order except _raw, which Put fills with the row as JSON.
+// schema order except _raw, which Put fills with the row as JSON. Rows of
+// a file stream become the file's current version (their file_sha256 is
+// stored as the stream's cursor).
 func (w *Warehouse) Put(source, stream string, rows ...[]any) {
 	w.t.Helper()
 	var st *extract.Stream
@@ -87,7 +89,12 @@ func (w *Warehouse) Put(source, stream string, rows ...[]any) {
 	defer rec.Release()
 	ctx := context.Background()
 	_ = w.Loader.StartStream(ctx, w.RunID, source, stream)
-	if _, err := w.Loader.Append(ctx, w.RunID, source, stream, extract.Batch{Record: rec}); err != nil {
+	batch := extract.Batch{Record: rec}
+	if source == files.Source && len(rows) > 0 {
+		// A file version becomes current with its hash as the cursor.
+		batch.Cursor, _ = rows[0][3].(string)
+	}
+	if _, err := w.Loader.Append(ctx, w.RunID, source, stream, batch); err != nil {
 		w.t.Fatalf("rawtest: %s.%s: %v", source, stream, err)
 	}
 }
