@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -22,9 +24,13 @@ import (
 	sqlfiles "github.com/takt-billing/takt/sql"
 )
 
-// batchView is the name under which a batch is visible to the INSERT that
-// copies it. Arrow views are temporary and belong to one connection.
-const batchView = "takt_batch"
+// batchViewPrefix starts the name under which a batch is visible to the
+// INSERT that copies it. Arrow views belong to the connection that
+// registered them, but DuckDB's Arrow scan refuses a name that another
+// connection registered at the same moment, so every batch gets its own.
+const batchViewPrefix = "takt_batch_"
+
+var batchSeq atomic.Uint64
 
 // Loader writes batches into raw tables and keeps the run ledger. It is safe
 // for concurrent use; batches of different streams may be appended at once.
@@ -40,7 +46,8 @@ type Loader struct {
 type rawTable struct {
 	source, stream, table string
 	schema                *arrow.Schema
-	insert                string
+	// insert is the INSERT statement without the name of the view it reads.
+	insert string
 }
 
 // New returns a loader writing to wh.
@@ -82,7 +89,7 @@ func (l *Loader) Register(ctx context.Context, source string, streams []extract.
 			names[i] = c.name
 		}
 		insert := "INSERT INTO raw." + table + " (" + strings.Join(names, ", ") + ") SELECT $1, $2, " +
-			strings.Join(names[2:], ", ") + " FROM " + batchView
+			strings.Join(names[2:], ", ") + " FROM "
 		l.mu.Lock()
 		key := source + "/" + st.Name
 		if _, dup := l.tables[key]; dup {
@@ -156,14 +163,15 @@ func (l *Loader) Append(ctx context.Context, runID int64, source, stream string,
 	}
 	defer conn.Close()
 
+	view := batchViewPrefix + strconv.FormatUint(batchSeq.Add(1), 10)
 	if nrows > 0 {
-		release, err := registerBatch(conn, rt.schema, b.Record)
+		release, err := registerBatch(conn, rt.schema, b.Record, view)
 		if err != nil {
 			return 0, fmt.Errorf("load: %s.%s: register batch: %w", source, stream, err)
 		}
 		defer func() {
 			// The view must go before its Arrow stream is released.
-			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS "+batchView)
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS "+view)
 			release()
 		}()
 	}
@@ -175,7 +183,7 @@ func (l *Loader) Append(ctx context.Context, runID int64, source, stream string,
 	defer tx.Rollback()
 	now := l.now()
 	if nrows > 0 {
-		res, err := tx.ExecContext(ctx, rt.insert, runID, now)
+		res, err := tx.ExecContext(ctx, rt.insert+view, runID, now)
 		if err != nil {
 			return 0, fmt.Errorf("load: %s.%s: insert into raw.%s: %w", source, stream, rt.table, err)
 		}
@@ -197,7 +205,7 @@ func (l *Loader) Append(ctx context.Context, runID int64, source, stream string,
 	return nrows, nil
 }
 
-func registerBatch(conn *sql.Conn, schema *arrow.Schema, rec arrow.RecordBatch) (func(), error) {
+func registerBatch(conn *sql.Conn, schema *arrow.Schema, rec arrow.RecordBatch, view string) (func(), error) {
 	var release func()
 	err := conn.Raw(func(dc any) error {
 		dconn, ok := dc.(driver.Conn)
@@ -212,7 +220,7 @@ func registerBatch(conn *sql.Conn, schema *arrow.Schema, rec arrow.RecordBatch) 
 		if err != nil {
 			return err
 		}
-		rel, err := ar.RegisterView(reader, batchView)
+		rel, err := ar.RegisterView(reader, view)
 		if err != nil {
 			reader.Release()
 			return err

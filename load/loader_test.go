@@ -4,6 +4,7 @@ package load
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -157,5 +158,48 @@ func TestSchemaEvolution(t *testing.T) {
 	err := New(wh, nil).Register(ctx, "acme", []extract.Stream{changed})
 	if err == nil || !strings.Contains(err.Error(), "column number is VARCHAR") {
 		t.Fatalf("type change: err = %v", err)
+	}
+}
+
+func TestConcurrentAppendsToDifferentStreams(t *testing.T) {
+	ctx := context.Background()
+	wh, l := openTest(t)
+	other := extract.Stream{Name: "payments", Schema: extract.NewSchema(extract.Col("amount", extract.Amount))}
+	if err := l.Register(ctx, "acme", []extract.Stream{other}); err != nil {
+		t.Fatal(err)
+	}
+	run, _ := l.StartRun(ctx, "cli")
+	_ = l.StartStream(ctx, run, "acme", "invoices")
+	_ = l.StartStream(ctx, run, "acme", "payments")
+	const batches = 20
+	errs := make(chan error, 2*batches)
+	for _, st := range []extract.Stream{testStream, other} {
+		go func() {
+			for i := 0; i < batches; i++ {
+				b := extract.NewRecordBuilder(nil, st.Schema)
+				vals := make([]any, len(st.Schema.Fields()))
+				vals[0], vals[1], vals[len(vals)-1] = fmt.Sprintf("%s-%d", st.Name, i), time.Now(), "{}"
+				if err := b.Append(vals...); err != nil {
+					errs <- err
+					continue
+				}
+				rec := b.NewRecord()
+				_, err := l.Append(ctx, run, "acme", st.Name, extract.Batch{Record: rec})
+				rec.Release()
+				b.Release()
+				errs <- err
+			}
+		}()
+	}
+	for i := 0; i < 2*batches; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, table := range []string{"acme_invoices", "acme_payments"} {
+		var n int
+		if err := wh.DB.QueryRowContext(ctx, "SELECT count(*) FROM raw."+table).Scan(&n); err != nil || n != batches {
+			t.Fatalf("%s: %d rows (%v), want %d", table, n, err, batches)
+		}
 	}
 }

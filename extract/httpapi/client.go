@@ -59,6 +59,12 @@ func New(logger *slog.Logger) *Client {
 	}
 }
 
+// ErrUnreachable is wrapped by the error Do returns when no attempt got an
+// HTTP response at all (connection refused, DNS failure, timeouts): the
+// source is down or the address is wrong, and further requests to it will
+// most likely fail the same way.
+var ErrUnreachable = errors.New("source unreachable")
+
 // StatusError is a response that was not successful after all retries.
 type StatusError struct {
 	Method string
@@ -91,6 +97,7 @@ func (e *StatusError) Error() string {
 // returns a *StatusError; the caller closes the body of a returned response.
 func (c *Client) Do(ctx context.Context, newReq func(ctx context.Context) (*http.Request, error)) (*http.Response, error) {
 	var lastErr error
+	gotResponse := false
 	for attempt := 1; ; attempt++ {
 		req, err := newReq(ctx)
 		if err != nil {
@@ -105,14 +112,21 @@ func (c *Client) Do(ctx context.Context, newReq func(ctx context.Context) (*http
 				return nil, ctx.Err()
 			}
 			if !retryableTransport(err) {
-				return nil, fmt.Errorf("%s %s: %w", req.Method, redact(req), err)
+				if gotResponse {
+					return nil, fmt.Errorf("%s %s: %w", req.Method, redact(req), err)
+				}
+				return nil, fmt.Errorf("%s %s: %w: %w", req.Method, redact(req), ErrUnreachable, err)
 			}
 			lastErr = fmt.Errorf("%s %s: %w", req.Method, redact(req), err)
+			if !gotResponse {
+				lastErr = fmt.Errorf("%s %s: %w after %d attempt(s): %w", req.Method, redact(req), ErrUnreachable, attempt, err)
+			}
 			reason = "transport_error"
 			wait = c.backoff(attempt)
 		case resp.StatusCode < 400:
 			return resp, nil
 		default:
+			gotResponse = true
 			body := readSnippet(resp.Body)
 			resp.Body.Close()
 			se := &StatusError{Method: req.Method, URL: redact(req), Status: resp.StatusCode, Body: body, Attempts: attempt}

@@ -108,3 +108,18 @@ func TestRetryAfterDate(t *testing.T) {
 		t.Fatal("retryAfter(soon) accepted")
 	}
 }
+
+func TestUnreachableIsNamed(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // nothing listens there any more
+	c, waits := testClient()
+	c.MaxAttempts = 3
+	_, err := c.Do(context.Background(), get(url))
+	if !errors.Is(err, ErrUnreachable) {
+		t.Fatalf("err = %v, want ErrUnreachable", err)
+	}
+	if !strings.Contains(err.Error(), "after 3 attempt(s)") || len(*waits) != 2 {
+		t.Fatalf("err = %v after %d waits", err, len(*waits))
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/takt-billing/takt/extract"
+	"github.com/takt-billing/takt/extract/httpapi"
 	"github.com/takt-billing/takt/internal/warehouse"
 	"github.com/takt-billing/takt/load"
 	"github.com/takt-billing/takt/transform"
@@ -98,11 +99,24 @@ func (p *Pipeline) Run(ctx context.Context, trigger string) (*Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var unreachable error
+			var unreachableStream string
 			for _, st := range c.Streams() {
 				mu.Lock()
 				streams++
 				mu.Unlock()
-				if err := p.runStream(ctx, runID, c, st.Name, log); err != nil {
+				var err error
+				if unreachable != nil {
+					// The source did not answer at all: its other streams
+					// would wait out the same retries and fail the same way.
+					err = p.skipStream(ctx, runID, c.Name(), st.Name, unreachableStream)
+				} else {
+					err = p.runStream(ctx, runID, c, st.Name, log)
+					if errors.Is(err, httpapi.ErrUnreachable) {
+						unreachable, unreachableStream = err, st.Name
+					}
+				}
+				if err != nil {
 					mu.Lock()
 					streamErrs = append(streamErrs, err)
 					mu.Unlock()
@@ -155,6 +169,22 @@ func (p *Pipeline) Run(ctx context.Context, trigger string) (*Result, error) {
 		log.Info("run ended", "status", res.Status, "duration", res.Duration)
 	}
 	return res, nil
+}
+
+// skipStream records a stream as failed without trying it, because the
+// same source's stream failedStream found it unreachable.
+func (p *Pipeline) skipStream(ctx context.Context, runID int64, source, stream, failedStream string) error {
+	err := fmt.Errorf("%s.%s: not attempted because %s did not answer (see %s.%s): %w", source, stream, source, source, failedStream, httpapi.ErrUnreachable)
+	if serr := p.Loader.StartStream(ctx, runID, source, stream); serr != nil {
+		return serr
+	}
+	if ferr := p.Loader.FinishStream(ctx, runID, source, stream, err); ferr != nil {
+		return ferr
+	}
+	if p.Progress != nil {
+		p.Progress.StreamFinished(source, stream, 0, err)
+	}
+	return err
 }
 
 func (p *Pipeline) runStream(ctx context.Context, runID int64, c extract.Connector, stream string, log *slog.Logger) error {
