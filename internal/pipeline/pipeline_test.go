@@ -156,4 +156,3 @@ func TestUnreachableSourceLeavesTheWarehouseAsItWas(t *testing.T) {
 		t.Fatalf("ledger: %s %q", status, msg)
 	}
 }
-
