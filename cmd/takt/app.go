@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/takt-billing/takt/internal/config"
+	"github.com/takt-billing/takt/internal/pipeline"
+	"github.com/takt-billing/takt/internal/warehouse"
+	"github.com/takt-billing/takt/transform"
+)
+
+// openWarehouse opens the configured warehouse file.
+func openWarehouse(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*warehouse.Warehouse, error) {
+	return warehouse.Open(ctx, cfg.Path(cfg.Warehouse.Path), warehouse.Options{
+		Threads:     cfg.Warehouse.Threads,
+		MemoryLimit: cfg.Warehouse.MemoryLimit,
+		Logger:      logger,
+	})
+}
+
+// settings are the company values the SQL models read.
+func settings(cfg *config.Config, asOf time.Time) transform.Settings {
+	return transform.Settings{
+		BaseCurrency:   cfg.Company.BaseCurrency,
+		HomeCountry:    cfg.Company.HomeCountry,
+		StandardVAT:    cfg.Company.VATRates["standard"],
+		PaymentTerms:   cfg.Company.PaymentTermsDays,
+		StaleAfterDays: cfg.Reconcile.StaleAfterDays,
+		AsOf:           asOf,
+	}
+}
+
+// newPipeline wires the configured sources to an open warehouse. Source
+// credentials are read here, before anything is extracted, so a missing
+// variable fails the run at start.
+func newPipeline(ctx context.Context, cfg *config.Config, wh *warehouse.Warehouse, asOf time.Time, logger *slog.Logger) (*pipeline.Pipeline, error) {
+	reg, err := registry()
+	if err != nil {
+		return nil, err
+	}
+	conns, err := connectors(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	if len(conns) == 0 {
+		return nil, fmt.Errorf("%s: no source is enabled; enable at least one under sources", cfg.File)
+	}
+	p, err := pipeline.New(ctx, wh, reg, logger)
+	if err != nil {
+		return nil, err
+	}
+	p.Sources = conns
+	p.Settings = settings(cfg, asOf)
+	return p, nil
+}
+
+// today is the current day in UTC, as a date.
+func today() time.Time {
+	y, m, d := time.Now().UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// parseDay parses a YYYY-MM-DD flag value.
+func parseDay(flag, v string) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--%s %q: expected a date like 2026-03-31", flag, v)
+	}
+	return t, nil
+}
+
+// parseMonth parses a YYYY-MM flag value into the month's first day.
+func parseMonth(flag, v string) (time.Time, error) {
+	t, err := time.Parse("2006-01", v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--%s %q: expected a month like 2026-03", flag, v)
+	}
+	return t, nil
+}

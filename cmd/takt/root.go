@@ -1,0 +1,87 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// globals are the flags every command has.
+type globals struct {
+	config    string
+	format    string
+	logFormat string
+	logLevel  string
+	stdout    io.Writer
+	stderr    io.Writer
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globals{stdout: os.Stdout, stderr: os.Stderr}
+	root := &cobra.Command{
+		Use:   "takt",
+		Short: "From delivered work to correct, timely invoices",
+		Long: `takt snapshots your CRM (HubSpot), time tracking (Harvest), accounting (Xero)
+and export files into one DuckDB warehouse, finds approved work that was not
+(or not correctly) invoiced, computes order-to-cash KPIs such as DSO and the
+dunning rate, and writes reports for finance controllers.
+
+Start with "takt demo" to see it on a demo company, or "takt init" to write
+a configuration for your own systems.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVarP(&g.config, "config", "c", "takt.yaml", "configuration file")
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	root.AddCommand(
+		newInitCmd(g),
+		newRunCmd(g),
+		newUnbilledCmd(g),
+		newExceptionsCmd(g),
+		newKPICmd(g),
+		newReportCmd(g),
+		newDemoCmd(g),
+		newSandboxCmd(g),
+	)
+	return root
+}
+
+// addFormatFlag adds --format to a command whose output scripts read.
+func addFormatFlag(cmd *cobra.Command, g *globals) {
+	cmd.Flags().StringVar(&g.format, "format", "table", "output format: table (for people) or json (for scripts)")
+}
+
+func (g *globals) checkFormat() error {
+	if g.format != "table" && g.format != "json" {
+		return fmt.Errorf("--format %q: expected table or json", g.format)
+	}
+	return nil
+}
+
+// logger builds the logger all commands use: structured logs on stderr.
+func (g *globals) logger() (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: expected debug, info, warn or error", g.logLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(g.logFormat) {
+	case "text":
+		return slog.New(slog.NewTextHandler(g.stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(g.stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: expected text or json", g.logFormat)
+}
+
+// interactive reports whether stderr is a terminal a progress bar can use.
+func (g *globals) interactive() bool {
+	f, ok := g.stderr.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
