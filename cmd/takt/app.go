@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
+	"github.com/takt-billing/takt/extract"
 	"github.com/takt-billing/takt/internal/config"
 	"github.com/takt-billing/takt/internal/pipeline"
 	"github.com/takt-billing/takt/internal/warehouse"
@@ -21,6 +23,19 @@ func openWarehouse(ctx context.Context, cfg *config.Config, logger *slog.Logger)
 	})
 }
 
+// openExistingWarehouse opens the configured warehouse for the commands
+// that only read it; a missing file is an error, not a new empty warehouse.
+func openExistingWarehouse(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*warehouse.Warehouse, error) {
+	path := cfg.Path(cfg.Warehouse.Path)
+	if _, err := os.Stat(path); err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("no warehouse at %s: run `takt run` (or `takt demo`) first", path)
+		}
+		return nil, err
+	}
+	return openWarehouse(ctx, cfg, logger)
+}
+
 // settings are the company values the SQL models read.
 func settings(cfg *config.Config, asOf time.Time) transform.Settings {
 	return transform.Settings{
@@ -33,20 +48,25 @@ func settings(cfg *config.Config, asOf time.Time) transform.Settings {
 	}
 }
 
-// newPipeline wires the configured sources to an open warehouse. Source
-// credentials are read here, before anything is extracted, so a missing
-// variable fails the run at start.
-func newPipeline(ctx context.Context, cfg *config.Config, wh *warehouse.Warehouse, asOf time.Time, logger *slog.Logger) (*pipeline.Pipeline, error) {
-	reg, err := registry()
-	if err != nil {
-		return nil, err
-	}
+// enabledConnectors builds the enabled sources. Credentials are read here,
+// before the warehouse is opened, so a missing variable fails at start and
+// touches nothing.
+func enabledConnectors(cfg *config.Config, logger *slog.Logger) ([]extract.Connector, error) {
 	conns, err := connectors(cfg, logger)
 	if err != nil {
 		return nil, err
 	}
 	if len(conns) == 0 {
 		return nil, fmt.Errorf("%s: no source is enabled; enable at least one under sources", cfg.File)
+	}
+	return conns, nil
+}
+
+// newPipeline wires connectors to an open warehouse.
+func newPipeline(ctx context.Context, cfg *config.Config, wh *warehouse.Warehouse, conns []extract.Connector, asOf time.Time, logger *slog.Logger) (*pipeline.Pipeline, error) {
+	reg, err := registry()
+	if err != nil {
+		return nil, err
 	}
 	p, err := pipeline.New(ctx, wh, reg, logger)
 	if err != nil {

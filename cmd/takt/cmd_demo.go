@@ -201,6 +201,10 @@ func runDemo(ctx context.Context, g *globals, logger *slog.Logger, dir string, s
 	if err != nil {
 		return err
 	}
+	conns, err := enabledConnectors(cfg, logger)
+	if err != nil {
+		return err
+	}
 	// The demo warehouse is rebuilt from scratch each time.
 	whPath := cfg.Path(cfg.Warehouse.Path)
 	for _, p := range []string{whPath, whPath + ".wal"} {
@@ -213,7 +217,7 @@ func runDemo(ctx context.Context, g *globals, logger *slog.Logger, dir string, s
 		return err
 	}
 	defer wh.Close()
-	p, err := newPipeline(ctx, cfg, wh, company.AsOf, logger)
+	p, err := newPipeline(ctx, cfg, wh, conns, company.AsOf, logger)
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ invoice_numbers, match_level and reason.`,
 			if err != nil {
 				return err
 			}
-			wh, err := openWarehouse(cmd.Context(), cfg, logger)
+			wh, err := openExistingWarehouse(cmd.Context(), cfg, logger)
 			if err != nil {
 				return err
 			}

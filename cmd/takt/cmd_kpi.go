@@ -48,7 +48,7 @@ Undefined figures are null, never 0.`,
 			if err != nil {
 				return err
 			}
-			wh, err := openWarehouse(cmd.Context(), cfg, logger)
+			wh, err := openExistingWarehouse(cmd.Context(), cfg, logger)
 			if err != nil {
 				return err
 			}

@@ -56,7 +56,7 @@ Labels and number formats follow --lang (de or en; default reports.lang).`,
 			if outFlag != "" {
 				dir = outFlag
 			}
-			wh, err := openWarehouse(cmd.Context(), cfg, logger)
+			wh, err := openExistingWarehouse(cmd.Context(), cfg, logger)
 			if err != nil {
 				return err
 			}

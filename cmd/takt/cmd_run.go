@@ -46,12 +46,16 @@ why.`,
 				}
 			}
 			ctx := cmd.Context()
+			conns, err := enabledConnectors(cfg, logger)
+			if err != nil {
+				return err
+			}
 			wh, err := openWarehouse(ctx, cfg, logger)
 			if err != nil {
 				return err
 			}
 			defer wh.Close()
-			p, err := newPipeline(ctx, cfg, wh, asOf, logger)
+			p, err := newPipeline(ctx, cfg, wh, conns, asOf, logger)
 			if err != nil {
 				return err
 			}

@@ -46,7 +46,7 @@ with fixed decimals ("3840.00").`,
 					return err
 				}
 			}
-			wh, err := openWarehouse(cmd.Context(), cfg, logger)
+			wh, err := openExistingWarehouse(cmd.Context(), cfg, logger)
 			if err != nil {
 				return err
 			}

@@ -21,8 +21,12 @@ type globals struct {
 	stderr    io.Writer
 }
 
-func newRootCmd() *cobra.Command {
-	g := &globals{stdout: os.Stdout, stderr: os.Stderr}
+func newRootCmd() *cobra.Command { return newRootCmdIO(os.Stdout, os.Stderr) }
+
+// newRootCmdIO builds the command tree writing to the given streams (tests
+// capture them).
+func newRootCmdIO(stdout, stderr io.Writer) *cobra.Command {
+	g := &globals{stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:   "takt",
 		Short: "From delivered work to correct, timely invoices",
@@ -36,6 +40,8 @@ a configuration for your own systems.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	root.PersistentFlags().StringVarP(&g.config, "config", "c", "takt.yaml", "configuration file")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
