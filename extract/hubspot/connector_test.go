@@ -8,9 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/takt-billing/takt/internal/testfixtures"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -29,28 +29,9 @@ import (
 
 const token = "pat-eu1-0000-test"
 
-// fixturesDir is ../shared/fixtures/hubspot next to the repository root.
-func fixturesDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "fixtures", "hubspot")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
 func fixtures(t *testing.T) hubspottest.Dataset {
 	t.Helper()
-	data, err := hubspottest.LoadFixtures(fixturesDir(t))
+	data, err := hubspottest.LoadFixtures(testfixtures.Dir(t, "hubspot"))
 	if err != nil {
 		t.Fatal(err)
 	}

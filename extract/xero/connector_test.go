@@ -4,10 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/takt-billing/takt/internal/testfixtures"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -23,29 +22,9 @@ import (
 	"github.com/takt-billing/takt/extract/xero/xerotest"
 )
 
-// fixturesDir is <repo>/../shared/fixtures/xero, found from the package
-// directory by walking up to go.mod.
-func fixturesDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "fixtures", "xero")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
 func fixtures(t *testing.T) xerotest.Dataset {
 	t.Helper()
-	data, err := xerotest.LoadFixtures(fixturesDir(t))
+	data, err := xerotest.LoadFixtures(testfixtures.Dir(t, "xero"))
 	if err != nil {
 		t.Fatal(err)
 	}

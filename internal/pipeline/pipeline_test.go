@@ -4,6 +4,7 @@ package pipeline
 
 import (
 	"context"
+	"github.com/takt-billing/takt/internal/testfixtures"
 	"os"
 	"path/filepath"
 	"sort"
@@ -22,21 +23,6 @@ import (
 	"github.com/takt-billing/takt/load"
 	"github.com/takt-billing/takt/transform"
 )
-
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-}
 
 func fastClient() *httpapi.Client {
 	c := httpapi.New(nil)
@@ -76,7 +62,7 @@ func snapshot(t *testing.T, wh *warehouse.Warehouse) string {
 
 func TestUnreachableSourceLeavesTheWarehouseAsItWas(t *testing.T) {
 	ctx := context.Background()
-	data, err := harvesttest.LoadFixtures(filepath.Join(repoRoot(t), "..", "shared", "fixtures", "harvest"))
+	data, err := harvesttest.LoadFixtures(testfixtures.Dir(t, "harvest"))
 	if err != nil {
 		t.Fatal(err)
 	}

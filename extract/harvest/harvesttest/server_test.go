@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/takt-billing/takt/internal/testfixtures"
 	"io"
 	"net/http"
 	"os"
@@ -13,29 +14,9 @@ import (
 	"testing"
 )
 
-// fixturesDir is the shared Harvest fixtures folder, found from the
-// module root (the directory holding go.mod).
-func fixturesDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "fixtures", "harvest")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-}
-
 func fixtures(t testing.TB) Dataset {
 	t.Helper()
-	data, err := LoadFixtures(fixturesDir(t))
+	data, err := LoadFixtures(testfixtures.Dir(t, "harvest"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +169,7 @@ func TestLoadFixturesKeepsRecordsByteForByte(t *testing.T) {
 		if len(data[name]) != n {
 			t.Errorf("%s: %d records, want %d", name, len(data[name]), n)
 		}
-		file, err := os.ReadFile(filepath.Join(fixturesDir(t), name+".json"))
+		file, err := os.ReadFile(filepath.Join(testfixtures.Dir(t, "harvest"), name+".json"))
 		if err != nil {
 			t.Fatal(err)
 		}

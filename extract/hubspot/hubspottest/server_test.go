@@ -3,10 +3,9 @@ package hubspottest_test
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/takt-billing/takt/internal/testfixtures"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -18,28 +17,9 @@ import (
 
 const token = "pat-eu1-test"
 
-// fixturesDir is ../shared/fixtures/hubspot next to the repository root.
-func fixturesDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "fixtures", "hubspot")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
 func fixtures(t *testing.T) hubspottest.Dataset {
 	t.Helper()
-	data, err := hubspottest.LoadFixtures(fixturesDir(t))
+	data, err := hubspottest.LoadFixtures(testfixtures.Dir(t, "hubspot"))
 	if err != nil {
 		t.Fatal(err)
 	}

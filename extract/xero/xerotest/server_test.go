@@ -3,6 +3,7 @@ package xerotest
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/takt-billing/takt/internal/testfixtures"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,29 +15,9 @@ import (
 	"time"
 )
 
-// fixturesDir is <repo>/../shared/fixtures/xero, found from the package
-// directory by walking up to go.mod.
-func fixturesDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "fixtures", "xero")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
 func loadFixtures(t *testing.T) Dataset {
 	t.Helper()
-	data, err := LoadFixtures(fixturesDir(t))
+	data, err := LoadFixtures(testfixtures.Dir(t, "xero"))
 	if err != nil {
 		t.Fatal(err)
 	}
