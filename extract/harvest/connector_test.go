@@ -4,10 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/takt-billing/takt/internal/testfixtures"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -33,21 +32,7 @@ var fixtureRows = map[string]int{
 // beside the module root (the directory holding go.mod).
 func fixtures(t testing.TB) harvesttest.Dataset {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-	data, err := harvesttest.LoadFixtures(filepath.Join(dir, "..", "shared", "fixtures", "harvest"))
+	data, err := harvesttest.LoadFixtures(testfixtures.Dir(t, "harvest"))
 	if err != nil {
 		t.Fatal(err)
 	}
