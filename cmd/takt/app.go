@@ -36,6 +36,24 @@ func openExistingWarehouse(ctx context.Context, cfg *config.Config, logger *slog
 	return openWarehouse(ctx, cfg, logger)
 }
 
+// openForReading loads the configuration and opens its existing
+// warehouse, for the commands that only read.
+func (g *globals) openForReading(ctx context.Context) (*config.Config, *warehouse.Warehouse, error) {
+	logger, err := g.logger()
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := config.Load(g.config)
+	if err != nil {
+		return nil, nil, err
+	}
+	wh, err := openExistingWarehouse(ctx, cfg, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, wh, nil
+}
+
 // settings are the company values the SQL models read.
 func settings(cfg *config.Config, asOf time.Time) transform.Settings {
 	return transform.Settings{

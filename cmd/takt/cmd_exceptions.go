@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/takt-billing/takt/internal/config"
 	"github.com/takt-billing/takt/internal/money"
 	"github.com/takt-billing/takt/reconcile"
 )
@@ -31,15 +30,7 @@ invoice_numbers, match_level and reason.`,
 			if err := g.checkFormat(); err != nil {
 				return err
 			}
-			logger, err := g.logger()
-			if err != nil {
-				return err
-			}
-			cfg, err := config.Load(g.config)
-			if err != nil {
-				return err
-			}
-			wh, err := openExistingWarehouse(cmd.Context(), cfg, logger)
+			_, wh, err := g.openForReading(cmd.Context())
 			if err != nil {
 				return err
 			}

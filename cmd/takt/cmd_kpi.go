@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/takt-billing/takt/internal/config"
 	"github.com/takt-billing/takt/internal/money"
 	"github.com/takt-billing/takt/reports"
 )
@@ -40,15 +39,7 @@ Undefined figures are null, never 0.`,
 			if err != nil {
 				return err
 			}
-			logger, err := g.logger()
-			if err != nil {
-				return err
-			}
-			cfg, err := config.Load(g.config)
-			if err != nil {
-				return err
-			}
-			wh, err := openExistingWarehouse(cmd.Context(), cfg, logger)
+			cfg, wh, err := g.openForReading(cmd.Context())
 			if err != nil {
 				return err
 			}

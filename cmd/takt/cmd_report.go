@@ -37,14 +37,11 @@ Labels and number formats follow --lang (de or en; default reports.lang).`,
 			if err != nil {
 				return err
 			}
-			logger, err := g.logger()
+			cfg, wh, err := g.openForReading(cmd.Context())
 			if err != nil {
 				return err
 			}
-			cfg, err := config.Load(g.config)
-			if err != nil {
-				return err
-			}
+			defer wh.Close()
 			lang := cfg.Reports.Lang
 			if langFlag != "" {
 				if langFlag != "de" && langFlag != "en" {
@@ -56,11 +53,6 @@ Labels and number formats follow --lang (de or en; default reports.lang).`,
 			if outFlag != "" {
 				dir = outFlag
 			}
-			wh, err := openExistingWarehouse(cmd.Context(), cfg, logger)
-			if err != nil {
-				return err
-			}
-			defer wh.Close()
 			paths, err := writeReports(cmd.Context(), wh.DB, cfg, month, time.Time{}, lang, dir)
 			if err != nil {
 				return notBuiltYet(err)

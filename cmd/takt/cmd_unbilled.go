@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/takt-billing/takt/internal/config"
 	"github.com/takt-billing/takt/internal/money"
 	"github.com/takt-billing/takt/reconcile"
 )
@@ -32,25 +31,17 @@ with fixed decimals ("3840.00").`,
 			if err := g.checkFormat(); err != nil {
 				return err
 			}
-			logger, err := g.logger()
+			_, wh, err := g.openForReading(cmd.Context())
 			if err != nil {
 				return err
 			}
-			cfg, err := config.Load(g.config)
-			if err != nil {
-				return err
-			}
+			defer wh.Close()
 			var asOf time.Time
 			if asOfFlag != "" {
 				if asOf, err = parseDay("as-of", asOfFlag); err != nil {
 					return err
 				}
 			}
-			wh, err := openExistingWarehouse(cmd.Context(), cfg, logger)
-			if err != nil {
-				return err
-			}
-			defer wh.Close()
 			items, err := reconcile.Unbilled(cmd.Context(), wh.DB, asOf)
 			if err != nil {
 				return notBuiltYet(err)
