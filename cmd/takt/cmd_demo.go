@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
 
 	"github.com/takt-billing/takt/extract/harvest/harvesttest"
@@ -323,13 +324,18 @@ func (s *demoSummary) print(w io.Writer) error {
 		fmt.Fprintf(tw, "Exceptions\t%s\t%d\n", k, s.Exceptions[k])
 	}
 	k := s.KPI
-	show := func(n *json.Number) string {
+	fixed := func(n *json.Number, scale int64, places int32) string {
 		if n == nil {
 			return "n/a"
 		}
-		return string(*n)
+		d, err := decimal.NewFromString(string(*n))
+		if err != nil {
+			return string(*n)
+		}
+		return d.Mul(decimal.NewFromInt(scale)).StringFixed(places)
 	}
-	fmt.Fprintf(tw, "KPIs %s\tDSO %s days\tDSO 3 months %s days\tdunning rate %s\n", k.Month, show(k.DSODays), show(k.DSO3mDays), show(k.DunningRate))
+	fmt.Fprintf(tw, "KPIs %s\tDSO %s days\tDSO 3 months %s days\tdunning rate %s %%\n", k.Month,
+		fixed(k.DSODays, 1, 2), fixed(k.DSO3mDays, 1, 2), fixed(k.DunningRate, 100, 1))
 	fmt.Fprintln(tw)
 	fmt.Fprintf(tw, "Warehouse\t%s\n", s.Warehouse)
 	fmt.Fprintf(tw, "Configuration\t%s\n", s.Config)
