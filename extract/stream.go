@@ -48,6 +48,29 @@ type Batch struct {
 	Cursor string
 	// Pages is the number of API pages (or files) this batch came from.
 	Pages int
+	// Rejects are records of the same pages that failed validation. They
+	// are stored in the quarantine (ops.rejects) in the same transaction as
+	// Record, so nothing is dropped without a trace; once the record is
+	// fixed in the source, its new version arrives on a later run.
+	Rejects []Reject
+}
+
+// Reject is a record that failed validation, with what a controller needs
+// to fix it.
+type Reject struct {
+	// RecordID is the record's id in the source, or "" if it has none.
+	RecordID string
+	// Rule names the check that failed, lower snake case:
+	// missing_id, unparsable_date, unparsable_amount, unknown_currency,
+	// negative_hours, type_changed, ...
+	Rule string
+	// Field is the field that failed, as the source names it.
+	Field string
+	// Message says what is wrong and what to do, in plain words.
+	Message string
+	// Payload is the record as the source sent it (JSON, or the row of a
+	// file as a JSON object).
+	Payload string
 }
 
 // Emit receives batches from a connector. An error stops the extraction and

@@ -141,8 +141,9 @@ func (l *Loader) ensureTable(ctx context.Context, table string, cols []columnDef
 }
 
 // Append writes one batch of a registered stream in one transaction: its
-// rows, the stream's counters in the ledger and, if b.Cursor is set, the
-// stream's cursor. It returns the number of rows written.
+// rows, its rejects into the quarantine, the stream's counters in the
+// ledger and, if b.Cursor is set, the stream's cursor. It returns the
+// number of rows written (rejects not counted).
 func (l *Loader) Append(ctx context.Context, runID int64, source, stream string, b extract.Batch) (int64, error) {
 	l.mu.RLock()
 	rt := l.tables[source+"/"+stream]
@@ -189,6 +190,15 @@ func (l *Loader) Append(ctx context.Context, runID int64, source, stream string,
 		}
 		if n, err := res.RowsAffected(); err == nil && n != nrows {
 			return 0, fmt.Errorf("load: %s.%s: inserted %d of %d rows", source, stream, n, nrows)
+		}
+	}
+	for _, r := range b.Rejects {
+		if r.Rule == "" || r.Message == "" {
+			return 0, fmt.Errorf("load: %s.%s: a reject of record %q has no rule or message", source, stream, r.RecordID)
+		}
+		if _, err := tx.ExecContext(ctx, sqlfiles.Query("put_reject"), runID, source, stream, nullIfEmpty(r.RecordID),
+			r.Rule, nullIfEmpty(r.Field), r.Message, nullIfEmpty(r.Payload), now); err != nil {
+			return 0, fmt.Errorf("load: %s.%s: quarantine: %w", source, stream, err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, sqlfiles.Query("add_stream_rows"), runID, source, stream, nrows, b.Pages); err != nil {

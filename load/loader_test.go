@@ -203,3 +203,35 @@ func TestConcurrentAppendsToDifferentStreams(t *testing.T) {
 		}
 	}
 }
+
+func TestRejectsCommitWithTheirBatch(t *testing.T) {
+	ctx := context.Background()
+	wh, l := openTest(t)
+	run, _ := l.StartRun(ctx, "cli")
+	_ = l.StartStream(ctx, run, "acme", "invoices")
+	b := extract.NewRecordBuilder(nil, testStream.Schema)
+	defer b.Release()
+	_ = b.Append("inv-1", time.Now(), "1", nil, d("1"), nil, nil, nil, nil, `{}`)
+	rec := b.NewRecord()
+	defer rec.Release()
+	rej := extract.Reject{RecordID: "inv-2", Rule: "unparsable_amount", Field: "Total", Message: "Total \"12,5\" is not a number; fix it in the source", Payload: `{"id":"inv-2"}`}
+	if _, err := l.Append(ctx, run, "acme", "invoices", extract.Batch{Record: rec, Rejects: []extract.Reject{rej}, Cursor: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	var id, rule, field, msg, payload string
+	if err := wh.DB.QueryRowContext(ctx, `SELECT record_id, rule, field, message, payload FROM ops.rejects WHERE run_id = $1`, run).
+		Scan(&id, &rule, &field, &msg, &payload); err != nil {
+		t.Fatal(err)
+	}
+	if id != "inv-2" || rule != "unparsable_amount" || field != "Total" || msg != rej.Message || payload != rej.Payload {
+		t.Fatalf("stored reject: %s %s %s %q %s", id, rule, field, msg, payload)
+	}
+	// A reject without a rule is a programming error and stores nothing.
+	_, err := l.Append(ctx, run, "acme", "invoices", extract.Batch{Rejects: []extract.Reject{{RecordID: "x"}}, Cursor: "c2"})
+	if err == nil {
+		t.Fatal("a reject without rule was accepted")
+	}
+	if cur, _ := l.Cursor(ctx, "acme", "invoices"); cur != "c1" {
+		t.Fatalf("cursor moved to %q with a refused batch", cur)
+	}
+}

@@ -33,7 +33,12 @@ type Config struct {
 	Warehouse Warehouse `yaml:"warehouse"`
 	Reports   Reports   `yaml:"reports"`
 	Reconcile Reconcile `yaml:"reconcile"`
-	Sources   Sources   `yaml:"sources"`
+	Billing   Billing   `yaml:"billing"`
+	KPIs      KPIs      `yaml:"kpis"`
+	Incidents Incidents `yaml:"incidents"`
+	// Identities pins cross-system matches by hand (identities.go).
+	Identities Identities `yaml:"identities"`
+	Sources    Sources    `yaml:"sources"`
 
 	// File is the path the configuration was read from; relative paths in
 	// it are resolved against its directory.
@@ -112,6 +117,8 @@ type Xero struct {
 type Files struct {
 	Source `yaml:",inline"`
 	Dir    string `yaml:"dir"`
+	// Imports map export files to streams (files_imports.go).
+	Imports []FileImport `yaml:"imports"`
 }
 
 // Vendor API addresses used when base_url is not set.
@@ -277,6 +284,11 @@ func (v *validator) check(c *Config) {
 		v.fail("reconcile.stale_after_days", "%d is out of range; expected a number of days above 0", c.Reconcile.StaleAfterDays)
 	}
 
+	v.checkBilling(&c.Billing)
+	v.checkKPIs(&c.KPIs)
+	v.checkIncidents(&c.Incidents)
+	v.checkIdentities(&c.Identities)
+
 	s := &c.Sources
 	if s.HubSpot == nil && s.Harvest == nil && s.Xero == nil && s.Files == nil {
 		v.fail("sources", "no source configured; expected at least one of hubspot, harvest, xero, files")
@@ -308,6 +320,7 @@ func (v *validator) check(c *Config) {
 		if f.Dir == "" {
 			v.fail("sources.files.dir", "missing; expected the folder export files are dropped into")
 		}
+		v.checkFileImports(f.Imports)
 	}
 }
 
