@@ -1,6 +1,6 @@
 package config
 
-// Billing configures the billing runs (issue: draft billing runs), under "billing:" in takt.yaml.
+// Billing configures draft billing runs, under "billing:" in takt.yaml.
 type Billing struct{}
 
 func (v *validator) checkBilling(c *Billing) {}
