@@ -151,6 +151,18 @@ type Settings struct {
 	// AsOf is the day reconciliation and KPIs are computed for (usually
 	// today; the demo pins it).
 	AsOf time.Time
+	// IdentityRules are the pins of takt.yaml's identities section.
+	IdentityRules []IdentityRule
+}
+
+// IdentityRule is one record named in a pin.
+type IdentityRule struct {
+	Kind     string // customer or project
+	RuleNo   int    // the rule's position in its list
+	Relation string // same or different
+	System   string // hubspot, harvest or xero
+	SourceID string
+	Reason   string
 }
 
 // TestFailure is a data test that returned rows.
@@ -204,6 +216,14 @@ func Run(ctx context.Context, wh *warehouse.Warehouse, runID int64, s Settings, 
 	for _, k := range keys {
 		if _, err := tx.ExecContext(ctx, sqlfiles.Query("put_setting"), k, settings[k]); err != nil {
 			return fmt.Errorf("transform: setting %s: %w", k, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, sqlfiles.Query("clear_identity_rules")); err != nil {
+		return fmt.Errorf("transform: identity rules: %w", err)
+	}
+	for _, r := range s.IdentityRules {
+		if _, err := tx.ExecContext(ctx, sqlfiles.Query("put_identity_rule"), r.Kind, r.RuleNo, r.Relation, r.System, r.SourceID, r.Reason); err != nil {
+			return fmt.Errorf("transform: identity rule %s %d %s %s: %w", r.Kind, r.RuleNo, r.System, r.SourceID, err)
 		}
 	}
 	for _, m := range models {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sort"
 	"time"
 
 	"github.com/takt-billing/takt/extract"
@@ -63,7 +64,37 @@ func settings(cfg *config.Config, asOf time.Time) transform.Settings {
 		PaymentTerms:   cfg.Company.PaymentTermsDays,
 		StaleAfterDays: cfg.Reconcile.StaleAfterDays,
 		AsOf:           asOf,
+		IdentityRules:  identityRules(cfg.Identities),
 	}
+}
+
+// identityRules flattens the pins of takt.yaml into one row per record.
+func identityRules(ids config.Identities) []transform.IdentityRule {
+	var out []transform.IdentityRule
+	for kind, rules := range map[string][]config.IdentityRule{"customer": ids.Customers, "project": ids.Projects} {
+		for i, r := range rules {
+			rel, recs := "same", r.Same
+			if len(r.Different) > 0 {
+				rel, recs = "different", r.Different
+			}
+			for _, sys := range config.IdentitySystems {
+				if id, ok := recs[sys]; ok {
+					out = append(out, transform.IdentityRule{Kind: kind, RuleNo: i, Relation: rel, System: sys, SourceID: id, Reason: r.Reason})
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.RuleNo != b.RuleNo {
+			return a.RuleNo < b.RuleNo
+		}
+		return a.System < b.System
+	})
+	return out
 }
 
 // enabledConnectors builds the enabled sources. Credentials are read here,

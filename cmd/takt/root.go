@@ -54,6 +54,7 @@ a configuration for your own systems.`,
 		newReportCmd(g),
 		newDemoCmd(g),
 		newSandboxCmd(g),
+		newIdentitiesCmd(g),
 	)
 	return root
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/robfig/cron/v3"
@@ -201,6 +202,15 @@ func (v *validator) line(key string) int {
 	n := v.root
 	line := 0
 	for _, part := range strings.Split(key, ".") {
+		if n != nil && n.Kind == yaml.SequenceNode {
+			i, err := strconv.Atoi(part)
+			if err != nil || i < 0 || i >= len(n.Content) {
+				break
+			}
+			n = n.Content[i]
+			line = n.Line
+			continue
+		}
 		if n == nil || n.Kind != yaml.MappingNode {
 			break
 		}

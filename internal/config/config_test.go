@@ -128,3 +128,45 @@ func TestPathsRelativeToFile(t *testing.T) {
 		t.Fatalf("missing file: %v", err)
 	}
 }
+
+func TestIdentityPins(t *testing.T) {
+	base := "company: {name: X, base_currency: EUR, home_country: DE, vat_rates: {standard: \"19\"}}\nsources: {files: {dir: imports}}\n"
+	ok := base + `identities:
+  customers:
+    - same: {hubspot: "1", xero: "X2"}
+      reason: Xero keeps the old name
+    - different: {hubspot: "2", xero: "X2"}
+      reason: two subsidiaries
+  projects:
+    - same: {harvest: "1000", hubspot: "11"}
+      reason: project opened before the deal closed
+`
+	cfg, err := Parse("t.yaml", []byte(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Identities.Customers) != 2 || cfg.Identities.Projects[0].Same["harvest"] != "1000" {
+		t.Fatalf("parsed %+v", cfg.Identities)
+	}
+	bad := base + `identities:
+  customers:
+    - same: {hubspot: "1"}
+    - same: {hubspot: "1", crm: "9"}
+      reason: r
+    - same: {hubspot: "3", xero: "X3"}
+      different: {hubspot: "3", xero: "X4"}
+      reason: r
+`
+	_, err = Parse("t.yaml", []byte(bad))
+	for _, want := range []string{
+		"t.yaml:5: identities.customers.0.reason: missing; a pin needs a reason",
+		"identities.customers.0.same: names 1 system",
+		"identities.customers.1.same.crm: unknown system",
+		"identities.customers.1.same.hubspot: hubspot 1 is already pinned by rule 0",
+		"identities.customers.2: expected exactly one of same or different",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v\ndoes not contain %q", err, want)
+		}
+	}
+}

@@ -7,3 +7,10 @@ INSERT INTO ops.data_test_results (run_id, test, failures, sample, checked_at)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (run_id, test) DO UPDATE
 SET failures = excluded.failures, sample = excluded.sample, checked_at = excluded.checked_at;
+
+-- name: clear_identity_rules
+DELETE FROM ops.identity_rules;
+
+-- name: put_identity_rule
+INSERT INTO ops.identity_rules (kind, rule_no, relation, system, source_id, reason)
+VALUES ($1, $2, $3, $4, $5, $6);

@@ -1,5 +1,6 @@
 -- Projects as delivery sees them (Harvest), with their customer and the
--- CRM deal they were sold as. The billing model comes from the deal; a
+-- CRM deal they were sold as (core.project_identity; a project two deals
+-- point at keeps none rather than a guess). The billing model comes from the deal; a
 -- project without a deal is fixed price when Harvest says fixed fee, else
 -- time and materials.
 CREATE OR REPLACE TABLE core.projects AS
@@ -25,4 +26,10 @@ SELECT
 FROM staging.harvest_projects p
 LEFT JOIN core.customer_identity i ON i.system = 'harvest' AND i.source_id = p.client_id
 LEFT JOIN staging.harvest_clients c ON c.client_id = p.client_id
-LEFT JOIN staging.hubspot_deals d ON d.deal_id = p.code AND NOT d.archived;
+LEFT JOIN (
+    SELECT project_id, min(source_id) AS deal_id FROM core.project_identity
+    WHERE system = 'hubspot' AND project_id IS NOT NULL
+    GROUP BY project_id
+    HAVING count(*) = 1
+) pd ON pd.project_id = p.project_id
+LEFT JOIN staging.hubspot_deals d ON d.deal_id = pd.deal_id;
