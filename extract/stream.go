@@ -53,6 +53,10 @@ type Batch struct {
 	// Record, so nothing is dropped without a trace; once the record is
 	// fixed in the source, its new version arrives on a later run.
 	Rejects []Reject
+	// UnknownFields are the names of fields the records of this batch
+	// carry that the connector does not know (schema drift), sorted. The
+	// values are kept in _raw; load/ records the names once per run.
+	UnknownFields []string
 }
 
 // Reject is a record that failed validation, with what a controller needs

@@ -71,6 +71,9 @@ func (l *Loader) Cursor(ctx context.Context, source, stream string) (string, err
 	if err != nil {
 		return "", fmt.Errorf("load: %s.%s: read cursor: %w", source, stream, err)
 	}
+	l.stateMu.Lock()
+	l.cursors[source+"/"+stream] = c
+	l.stateMu.Unlock()
 	return c, nil
 }
 

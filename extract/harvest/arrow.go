@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/takt-billing/takt/extract"
 	"github.com/takt-billing/takt/internal/money"
 )
@@ -24,18 +26,21 @@ type rowFunc func(raw json.RawMessage) (id string, row []any, err error)
 type streamDef struct {
 	stream extract.Stream
 	row    rowFunc
+	// shape lists the top-level fields Harvest documents for the
+	// resource, with the JSON types of those the row function reads.
+	shape extract.Shape
 }
 
 // streamDefs holds every stream, by name.
 var streamDefs = map[string]streamDef{
-	Clients.Name:         {Clients, clientRow},
-	Projects.Name:        {Projects, projectRow},
-	Users.Name:           {Users, userRow},
-	Tasks.Name:           {Tasks, taskRow},
-	TaskAssignments.Name: {TaskAssignments, taskAssignmentRow},
-	TimeEntries.Name:     {TimeEntries, timeEntryRow},
-	Expenses.Name:        {Expenses, expenseRow},
-	Invoices.Name:        {Invoices, invoiceRow},
+	Clients.Name:         {Clients, clientRow, clientShape},
+	Projects.Name:        {Projects, projectRow, projectShape},
+	Users.Name:           {Users, userRow, userShape},
+	Tasks.Name:           {Tasks, taskRow, taskShape},
+	TaskAssignments.Name: {TaskAssignments, taskAssignmentRow, taskAssignmentShape},
+	TimeEntries.Name:     {TimeEntries, timeEntryRow, timeEntryShape},
+	Expenses.Name:        {Expenses, expenseRow, expenseShape},
+	Invoices.Name:        {Invoices, invoiceRow, invoiceShape},
 }
 
 func clientRow(raw json.RawMessage) (string, []any, error) {
@@ -43,6 +48,7 @@ func clientRow(raw json.RawMessage) (string, []any, error) {
 	var f fields
 	f.decode(raw, &w)
 	id, upd := f.head(w.wireRecord)
+	f.check(extract.CheckCurrency("currency", w.Currency))
 	return id, []any{id, upd,
 		f.timestamp("created_at", w.CreatedAt),
 		w.Name, w.IsActive, w.Currency, w.Address,
@@ -115,6 +121,10 @@ func timeEntryRow(raw json.RawMessage) (string, []any, error) {
 	f.decode(raw, &w)
 	id, upd := f.head(w.wireRecord)
 	var invoiceID, invoiceNumber, extID, extService any
+	hours := f.decimal("hours", w.Hours)
+	roundedHours := f.decimal("rounded_hours", w.RoundedHours)
+	f.notNegative("hours", hours)
+	f.notNegative("rounded_hours", roundedHours)
 	if w.Invoice != nil {
 		invoiceID = f.text("invoice.id", w.Invoice.ID)
 		invoiceNumber = f.text("invoice.number", w.Invoice.Number)
@@ -130,8 +140,8 @@ func timeEntryRow(raw json.RawMessage) (string, []any, error) {
 		f.ref("client.id", w.Client),
 		f.ref("project.id", w.Project),
 		f.ref("task.id", w.Task),
-		f.decimal("hours", w.Hours),
-		f.decimal("rounded_hours", w.RoundedHours),
+		hours,
+		roundedHours,
 		w.Notes, w.IsLocked, w.LockedReason, w.IsClosed, w.IsBilled, w.Billable,
 		f.decimal("billable_rate", w.BillableRate),
 		f.decimal("cost_rate", w.CostRate),
@@ -172,6 +182,7 @@ func invoiceRow(raw json.RawMessage) (string, []any, error) {
 	var f fields
 	f.decode(raw, &w)
 	id, upd := f.head(w.wireRecord)
+	f.check(extract.CheckCurrency("currency", w.Currency))
 	var lines any
 	if w.LineItems != nil {
 		items := make([][]any, len(w.LineItems))
@@ -211,20 +222,29 @@ func invoiceRow(raw json.RawMessage) (string, []any, error) {
 }
 
 // fields converts wire values to column values and keeps the first error,
-// naming the field, so a row function reads like the schema it fills.
-// Every converter returns an untyped nil for a JSON null or a missing
-// field.
+// an *extract.Invalid naming the field and the quarantine rule it broke, so
+// a row function reads like the schema it fills. Every converter returns an
+// untyped nil for a JSON null or a missing field.
 type fields struct{ err error }
 
-func (f *fields) fail(field string, err error) {
+func (f *fields) fail(rule, field string, err error) {
 	if f.err == nil {
-		f.err = fmt.Errorf("field %s: %w", field, err)
+		f.err = &extract.Invalid{Rule: rule, Field: field, Err: err}
+	}
+}
+
+// check keeps err, an *extract.Invalid or nil, as the record's error.
+func (f *fields) check(err error) {
+	if f.err == nil && err != nil {
+		f.err = err
 	}
 }
 
 // decode unmarshals an object into its wire type. A field of the wrong
-// JSON type is reported by name; the other fields are still decoded, so the
-// record's id is known for the error message.
+// JSON type is reported by name (the top-level fields are checked against
+// the stream's shape before, so this catches nested ones such as
+// client.id); the other fields are still decoded, so the record's id is
+// known for the message.
 func (f *fields) decode(raw json.RawMessage, v any) {
 	err := json.Unmarshal(raw, v)
 	if err == nil {
@@ -235,7 +255,7 @@ func (f *fields) decode(raw json.RawMessage, v any) {
 		// The path names the embedded wireRecord; Harvest's field is the
 		// rest.
 		field := strings.TrimPrefix(te.Field, "wireRecord.")
-		f.fail(field, fmt.Errorf("got a JSON %s, want %s", te.Value, jsonKind(te.Type)))
+		f.fail(extract.RuleTypeChanged, field, fmt.Errorf("got a JSON %s, want %s", te.Value, jsonKind(te.Type)))
 		return
 	}
 	if f.err == nil {
@@ -267,15 +287,15 @@ func (f *fields) head(w wireRecord) (string, time.Time) {
 	id, ok, err := rawText(w.ID)
 	switch {
 	case err != nil:
-		f.fail("id", err)
+		f.fail(extract.RuleTypeChanged, "id", err)
 	case !ok || id == "":
-		f.fail("id", errors.New("missing"))
+		f.fail(extract.RuleMissingID, "id", errors.New("missing"))
 	}
 	var upd time.Time
 	if w.UpdatedAt == nil {
-		f.fail("updated_at", errors.New("missing"))
+		f.fail(extract.RuleUnparsableDate, "updated_at", errors.New("missing"))
 	} else if t, err := parseTimestamp(*w.UpdatedAt); err != nil {
-		f.fail("updated_at", err)
+		f.fail(extract.RuleUnparsableDate, "updated_at", err)
 	} else {
 		upd = t
 	}
@@ -288,7 +308,7 @@ func (f *fields) head(w wireRecord) (string, time.Time) {
 func (f *fields) text(field string, raw json.RawMessage) any {
 	s, ok, err := rawText(raw)
 	if err != nil {
-		f.fail(field, err)
+		f.fail(extract.RuleTypeChanged, field, err)
 		return nil
 	}
 	if !ok {
@@ -310,7 +330,7 @@ func (f *fields) ref(field string, r *wireRef) any {
 func (f *fields) decimal(field string, raw json.RawMessage) any {
 	s, ok, err := rawText(raw)
 	if err != nil {
-		f.fail(field, err)
+		f.fail(extract.RuleTypeChanged, field, err)
 		return nil
 	}
 	if !ok {
@@ -318,10 +338,17 @@ func (f *fields) decimal(field string, raw json.RawMessage) any {
 	}
 	d, err := money.Parse(s)
 	if err != nil {
-		f.fail(field, err)
+		f.fail(extract.RuleUnparsableAmount, field, err)
 		return nil
 	}
 	return d
+}
+
+// notNegative refuses hours below zero; v is what decimal returned.
+func (f *fields) notNegative(field string, v any) {
+	if d, ok := v.(decimal.Decimal); ok && d.IsNegative() {
+		f.fail(extract.RuleNegativeHours, field, fmt.Errorf("%s is below zero", d.String()))
+	}
 }
 
 // date reads a calendar date such as spent_date "2017-03-02".
@@ -331,7 +358,7 @@ func (f *fields) date(field string, s *string) any {
 	}
 	t, err := time.Parse(time.DateOnly, *s)
 	if err != nil {
-		f.fail(field, fmt.Errorf("%q is not a date like 2017-03-02", *s))
+		f.fail(extract.RuleUnparsableDate, field, fmt.Errorf("%q is not a date like 2017-03-02", *s))
 		return nil
 	}
 	return t
@@ -344,7 +371,7 @@ func (f *fields) timestamp(field string, s *string) any {
 	}
 	t, err := parseTimestamp(*s)
 	if err != nil {
-		f.fail(field, err)
+		f.fail(extract.RuleUnparsableDate, field, err)
 		return nil
 	}
 	return t

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/takt-billing/takt/extract"
 	"github.com/takt-billing/takt/extract/httpapi"
 )
@@ -24,6 +26,13 @@ const (
 	DefaultUserAgent = "takt (https://github.com/takt-billing/takt)"
 	// MaxPageSize is the largest page Harvest serves, and the default.
 	MaxPageSize = 2000
+	// DefaultOverlap is how far before its cursor an incremental
+	// extraction starts reading: records saved in Harvest while the
+	// previous run read the list, with an updated_at before its cursor,
+	// come in with the next run.
+	DefaultOverlap = 5 * time.Minute
+	// NoOverlap as Config.Overlap reads from the cursor itself.
+	NoOverlap time.Duration = -1
 )
 
 // cursorLayout is the fixed-width UTC form of a stream cursor, so that
@@ -50,6 +59,12 @@ type Config struct {
 	PageSize int
 	// HTTP sends the requests (retries, backoff, Retry-After). Required.
 	HTTP *httpapi.Client
+	// Overlap is how far before the cursor an incremental extraction
+	// starts; 0 means DefaultOverlap, NoOverlap none. Records read again
+	// collapse in staging by id and updated_at.
+	Overlap time.Duration
+	// Mem allocates the Arrow batches; default memory.DefaultAllocator.
+	Mem memory.Allocator
 	// Logger receives one debug line per page; default discards.
 	Logger *slog.Logger
 }
@@ -60,6 +75,8 @@ type Config struct {
 type Connector struct {
 	client   *client
 	pageSize int
+	overlap  time.Duration
+	mem      memory.Allocator
 	logger   *slog.Logger
 }
 
@@ -100,6 +117,15 @@ func New(cfg Config) (*Connector, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	switch {
+	case cfg.Overlap == 0:
+		cfg.Overlap = DefaultOverlap
+	case cfg.Overlap < 0:
+		cfg.Overlap = 0
+	}
+	if cfg.Mem == nil {
+		cfg.Mem = memory.DefaultAllocator
+	}
 	return &Connector{
 		client: &client{
 			http:      cfg.HTTP,
@@ -109,6 +135,8 @@ func New(cfg Config) (*Connector, error) {
 			userAgent: cfg.UserAgent,
 		},
 		pageSize: cfg.PageSize,
+		overlap:  cfg.Overlap,
+		mem:      cfg.Mem,
 		logger:   cfg.Logger,
 	}, nil
 }
@@ -121,18 +149,24 @@ func (c *Connector) Streams() []extract.Stream { return Streams() }
 
 // Extract reads one stream page by page, one batch per page in the order
 // Harvest lists the records. With a cursor it asks only for records updated
-// since then (Harvest's updated_since, an inclusive bound: records updated
-// at the cursor's second come again). The last batch carries the new
-// cursor, the latest updated_at seen; a stream without records emits
-// nothing.
+// since the cursor less the overlap (Harvest's updated_since, an inclusive
+// bound to the second: records updated at the cursor come again). The last
+// batch carries the new cursor, the latest updated_at seen, never before
+// the cursor given; a stream without records emits nothing.
+//
+// A record that fails validation (no id, a date or amount that is not one,
+// a field whose JSON type changed, negative hours, an unknown currency)
+// goes into the batch's Rejects with a message saying what to do; the
+// other records of its page load. Fields Harvest sends that the connector
+// does not know are listed once in the batch's UnknownFields.
 func (c *Connector) Extract(ctx context.Context, stream, cursor string, emit extract.Emit) error {
 	def, ok := streamDefs[stream]
 	if !ok {
 		return fmt.Errorf("harvest: unknown stream %q", stream)
 	}
 	// latest starts at the cursor so that the next cursor never goes back,
-	// even when the only records seen are ones updated in the cursor's
-	// second but before it.
+	// even when the only records seen are ones updated before it (the
+	// overlap, or the cursor's own second).
 	var since, latest time.Time
 	if cursor != "" {
 		t, err := time.Parse(time.RFC3339Nano, cursor)
@@ -142,13 +176,14 @@ func (c *Connector) Extract(ctx context.Context, stream, cursor string, emit ext
 		latest = t.UTC()
 		// Harvest keeps whole seconds; rounding down keeps the bound
 		// inclusive.
-		since = latest.Truncate(time.Second)
+		since = latest.Add(-c.overlap).Truncate(time.Second)
 	}
 
-	b := extract.NewRecordBuilder(nil, def.stream.Schema)
+	b := extract.NewRecordBuilder(c.mem, def.stream.Schema)
 	defer b.Release()
 	seen := 0
 	var compact bytes.Buffer
+	var drift extract.FieldSet
 	next := c.client.firstPage(stream, c.pageSize, since)
 	for page := 1; next != nil; page++ {
 		if err := ctx.Err(); err != nil {
@@ -158,33 +193,40 @@ func (c *Connector) Extract(ctx context.Context, stream, cursor string, emit ext
 		if err != nil {
 			return fmt.Errorf("harvest: %s page %d: %w", stream, page, err)
 		}
+		var rejects []extract.Reject
 		for i, raw := range records {
-			id, values, err := def.row(raw)
-			if err == nil {
-				values = append(values, compactJSON(&compact, raw))
-				err = b.Append(values...)
-			}
+			raw := compactJSON(&compact, raw)
+			id, upd, err := c.appendRecord(b, def, raw, &drift)
 			if err != nil {
 				if id == "" {
 					id = fmt.Sprintf("#%d", i+1)
 				}
-				return fmt.Errorf("harvest: %s page %d: record %s: %w", stream, page, id, err)
+				where := fmt.Sprintf("harvest: %s page %d: record %s", stream, page, id)
+				var inv *extract.Invalid
+				if !errors.As(err, &inv) {
+					return fmt.Errorf("%s: %w", where, err)
+				}
+				recordID := id
+				if strings.HasPrefix(id, "#") {
+					recordID = ""
+				}
+				rejects = append(rejects, extract.NewReject(where, recordID, err, []byte(raw), "Harvest"))
 			}
-			if upd := values[1].(time.Time); upd.After(latest) {
+			if upd.After(latest) {
 				latest = upd
 			}
 		}
 		seen += len(records)
 		next = following
 		rec := b.NewRecord()
-		batch := extract.Batch{Record: rec, Pages: 1}
+		batch := extract.Batch{Record: rec, Pages: 1, Rejects: rejects, UnknownFields: drift.Take()}
 		if next == nil && seen > 0 {
 			batch.Cursor = latest.UTC().Format(cursorLayout)
 		}
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "harvest page",
 			slog.String("source", Source), slog.String("stream", stream),
-			slog.Int("page", page), slog.Int("rows", len(records)))
-		if rec.NumRows() == 0 && batch.Cursor == "" {
+			slog.Int("page", page), slog.Int("rows", len(records)), slog.Int("rejects", len(rejects)))
+		if rec.NumRows() == 0 && batch.Cursor == "" && len(batch.Rejects) == 0 && len(batch.UnknownFields) == 0 {
 			rec.Release()
 			continue
 		}
@@ -193,6 +235,76 @@ func (c *Connector) Extract(ctx context.Context, stream, cursor string, emit ext
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// appendRecord checks one record against the stream's shape, maps it and
+// appends it to b. It returns the record's id ("" if it has none) and its
+// updated_at (zero if unreadable) also when the record is refused; the
+// error is then an *extract.Invalid.
+func (c *Connector) appendRecord(b *extract.RecordBuilder, def streamDef, raw string, drift *extract.FieldSet) (string, time.Time, error) {
+	unknown, shapeErr := def.shape.Check([]byte(raw))
+	drift.Add("", unknown)
+	id, values, err := def.row(json.RawMessage(raw))
+	var upd time.Time
+	if len(values) > 1 {
+		upd, _ = values[1].(time.Time)
+	}
+	if shapeErr != nil {
+		return id, upd, shapeErr
+	}
+	if err != nil {
+		return id, upd, err
+	}
+	values = append(values, raw)
+	if err := b.Append(values...); err != nil {
+		var ce *extract.ColumnError
+		if errors.As(err, &ce) {
+			return id, upd, &extract.Invalid{Rule: extract.DecimalRule(ce.Err), Field: ce.Column, Err: ce.Err}
+		}
+		return id, upd, err
+	}
+	return id, upd, nil
+}
+
+// ListIDs pages through a stream without an updated_since filter and
+// passes the ids of its records to emit, one page at a time. Harvest's
+// updated_since never reports a deleted record; the ids a full listing no
+// longer holds are the ones deleted since they were loaded.
+func (c *Connector) ListIDs(ctx context.Context, stream string, emit func(ctx context.Context, ids []string) error) error {
+	if _, ok := streamDefs[stream]; !ok {
+		return fmt.Errorf("harvest: unknown stream %q", stream)
+	}
+	next := c.client.firstPage(stream, c.pageSize, time.Time{})
+	for page := 1; next != nil; page++ {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("harvest: %s ids page %d: %w", stream, page, err)
+		}
+		records, following, err := c.client.page(ctx, next, stream)
+		if err != nil {
+			return fmt.Errorf("harvest: %s ids page %d: %w", stream, page, err)
+		}
+		ids := make([]string, 0, len(records))
+		for i, raw := range records {
+			var w struct {
+				ID json.RawMessage `json:"id"`
+			}
+			if err := json.Unmarshal(raw, &w); err != nil {
+				return fmt.Errorf("harvest: %s ids page %d: record #%d: %w", stream, page, i+1, err)
+			}
+			id, ok, err := rawText(w.ID)
+			if err != nil || !ok || id == "" {
+				// A record without a readable id is in the quarantine (or
+				// never loaded); listing it changes nothing.
+				continue
+			}
+			ids = append(ids, id)
+		}
+		if err := emit(ctx, ids); err != nil {
+			return err
+		}
+		next = following
 	}
 	return nil
 }

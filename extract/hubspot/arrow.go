@@ -21,6 +21,7 @@ const (
 	amount                  // a decimal in a string property, parsed exactly
 	timestamp               // an ISO-8601 date-time in a string property
 	association             // the id of the first associated object of assocTo
+	currency                // an ISO 4217 code in a string property
 )
 
 // column maps one stream column (after id, updated_at, created_at and
@@ -59,7 +60,7 @@ var specs = map[string]*streamSpec{
 		columns: []column{
 			{"name", "dealname", text},
 			{"amount", "amount", amount},
-			{"currency", "deal_currency_code", text},
+			{"currency", "deal_currency_code", currency},
 			{"stage", "dealstage", text},
 			{"pipeline", "pipeline", text},
 			{"close_date", "closedate", timestamp},
@@ -78,7 +79,7 @@ var specs = map[string]*streamSpec{
 			{"quantity", "quantity", amount},
 			{"price", "price", amount},
 			{"amount", "amount", amount},
-			{"currency", "hs_line_item_currency_code", text},
+			{"currency", "hs_line_item_currency_code", currency},
 		},
 	},
 }
@@ -107,24 +108,88 @@ type record struct {
 	updated time.Time
 }
 
-// decodeRecord reads one result of a page. Its error names the record (or
-// its position when it has no id) and the field.
-func decodeRecord(raw json.RawMessage, pos int) (record, error) {
+// objectShape is the top level of every CRM object. Its properties are
+// checked one by one when they are read (each must be a string or null).
+var objectShape = extract.Shape{
+	"id":                    extract.JSONString,
+	"properties":            extract.JSONObject,
+	"createdAt":             extract.JSONString,
+	"updatedAt":             extract.JSONString,
+	"archived":              extract.JSONBool,
+	"archivedAt":            extract.JSONString,
+	"associations":          extract.JSONObject,
+	"url":                   extract.JSONAny,
+	"propertiesWithHistory": extract.JSONAny,
+}
+
+// propError is a property value that breaks a quarantine rule. Its text is
+// the error's alone; the column that read it adds "field <column>: ".
+type propError struct {
+	rule string
+	err  error
+}
+
+func (e *propError) Error() string { return e.err.Error() }
+func (e *propError) Unwrap() error { return e.err }
+
+func propErrorf(rule, format string, args ...any) error {
+	return &propError{rule: rule, err: fmt.Errorf(format, args...)}
+}
+
+// invalid turns an error of a record's mapping, an *extract.ColumnError,
+// into the *extract.Invalid its quarantine entry is made of.
+func invalid(err error) error {
+	var ce *extract.ColumnError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	rule := extract.DecimalRule(ce.Err)
+	var pe *propError
+	if errors.As(ce.Err, &pe) {
+		rule = pe.rule
+	}
+	return &extract.Invalid{Rule: rule, Field: ce.Column, Err: ce.Err}
+}
+
+// decodeRecord reads one result of a page and notes the fields it does
+// not know in drift. A record that cannot be read comes back with what
+// could be read of it (its compacted bytes, its id if any) and an
+// *extract.Invalid naming the field.
+func decodeRecord(raw json.RawMessage, drift *extract.FieldSet) (record, error) {
 	var r record
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, raw); err != nil {
-		return r, fmt.Errorf("record at position %d: %w", pos, err)
+		r.raw = raw
+		return r, fmt.Errorf("decode: %w", err)
 	}
 	r.raw = buf.Bytes()
-	if err := json.Unmarshal(r.raw, &r.obj); err != nil {
-		return r, fmt.Errorf("record at position %d: decode: %w", pos, err)
+	unknown, shapeErr := objectShape.Check(r.raw)
+	drift.Add("", unknown)
+	err := json.Unmarshal(r.raw, &r.obj)
+	if shapeErr != nil {
+		return r, shapeErr
+	}
+	if err != nil {
+		return r, extract.Invalidf(extract.RuleTypeChanged, "properties", "%v", err)
 	}
 	if r.obj.ID == "" {
-		return r, fmt.Errorf("record at position %d: field id: missing", pos)
+		return r, extract.Invalidf(extract.RuleMissingID, "id", "missing")
 	}
 	upd, err := updatedAt(&r.obj)
 	if err != nil {
-		return r, fmt.Errorf("record %s: %w", r.obj.ID, err)
+		return r, invalid(err)
+	}
+	if r.obj.Archived != nil && *r.obj.Archived && r.obj.ArchivedAt != "" {
+		// An archived object's last version is its archiving, whatever
+		// its hs_lastmodifieddate says, so that staging takes it as the
+		// latest.
+		t, err := time.Parse(time.RFC3339Nano, r.obj.ArchivedAt)
+		if err != nil {
+			return r, extract.Invalidf(extract.RuleUnparsableDate, "archivedAt", "%q is not an ISO-8601 timestamp", r.obj.ArchivedAt)
+		}
+		if t.After(upd) {
+			upd = t
+		}
 	}
 	r.updated = upd
 	return r, nil
@@ -140,11 +205,11 @@ func updatedAt(o *crmObject) (time.Time, error) {
 		return *t, nil
 	}
 	if o.UpdatedAt == "" {
-		return time.Time{}, &extract.ColumnError{Column: extract.ColUpdatedAt, Err: errors.New("neither hs_lastmodifieddate nor updatedAt is set")}
+		return time.Time{}, &extract.ColumnError{Column: extract.ColUpdatedAt, Err: propErrorf(extract.RuleUnparsableDate, "neither hs_lastmodifieddate nor updatedAt is set")}
 	}
 	u, err := time.Parse(time.RFC3339Nano, o.UpdatedAt)
 	if err != nil {
-		return time.Time{}, &extract.ColumnError{Column: extract.ColUpdatedAt, Err: fmt.Errorf("updatedAt %q is not an ISO-8601 timestamp", o.UpdatedAt)}
+		return time.Time{}, &extract.ColumnError{Column: extract.ColUpdatedAt, Err: propErrorf(extract.RuleUnparsableDate, "updatedAt %q is not an ISO-8601 timestamp", o.UpdatedAt)}
 	}
 	return u, nil
 }
@@ -160,7 +225,7 @@ func (s *streamSpec) values(r *record, assocID *string) ([]any, error) {
 	if created == nil && o.CreatedAt != "" {
 		t, err := time.Parse(time.RFC3339Nano, o.CreatedAt)
 		if err != nil {
-			return nil, &extract.ColumnError{Column: "created_at", Err: fmt.Errorf("createdAt %q is not an ISO-8601 timestamp", o.CreatedAt)}
+			return nil, &extract.ColumnError{Column: "created_at", Err: propErrorf(extract.RuleUnparsableDate, "createdAt %q is not an ISO-8601 timestamp", o.CreatedAt)}
 		}
 		created = &t
 	}
@@ -176,6 +241,12 @@ func (s *streamSpec) values(r *record, assocID *string) ([]any, error) {
 			v, err = o.decimal(c.property)
 		case timestamp:
 			v, err = o.timestamp(c.property)
+		case currency:
+			var code *string
+			if code, err = o.text(c.property); err == nil && code != nil && !extract.IsCurrency(*code) {
+				err = propErrorf(extract.RuleUnknownCurrency, "property %s %q is not an ISO 4217 currency code", c.property, *code)
+			}
+			v = code
 		case association:
 			v = assocID
 		}
@@ -205,11 +276,11 @@ func (o *crmObject) text(name string) (*string, error) {
 		return nil, nil
 	}
 	if len(raw) == 0 || raw[0] != '"' {
-		return nil, fmt.Errorf("property %s is %s, want a string or null", name, raw)
+		return nil, propErrorf(extract.RuleTypeChanged, "property %s is %s, want a string or null", name, raw)
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, fmt.Errorf("property %s: %w", name, err)
+		return nil, propErrorf(extract.RuleTypeChanged, "property %s: %v", name, err)
 	}
 	if s == "" {
 		return nil, nil
@@ -226,7 +297,7 @@ func (o *crmObject) decimal(name string) (*decimal.Decimal, error) {
 	}
 	d, err := money.Parse(*s)
 	if err != nil {
-		return nil, fmt.Errorf("property %s: %w", name, err)
+		return nil, propErrorf(extract.RuleUnparsableAmount, "property %s: %v", name, err)
 	}
 	return &d, nil
 }
@@ -240,7 +311,7 @@ func (o *crmObject) timestamp(name string) (*time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, *s)
 	if err != nil {
-		return nil, fmt.Errorf("property %s %q is not an ISO-8601 timestamp", name, *s)
+		return nil, propErrorf(extract.RuleUnparsableDate, "property %s %q is not an ISO-8601 timestamp", name, *s)
 	}
 	return &t, nil
 }

@@ -10,6 +10,11 @@
 // carry none. HubSpot stops a search at 10,000 results; the connector then
 // starts a new search from the last modification time it saw, so large
 // incremental runs complete.
+//
+// Search never returns archived (deleted) objects, so every extraction
+// also reads the archived list (GET /crm/v3/objects/{type}?archived=true)
+// and hands on the objects archived since the cursor with archived = true:
+// staging shows them as deleted, never as a silent gap.
 package hubspot
 
 import (
@@ -24,6 +29,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/takt-billing/takt/extract"
 	"github.com/takt-billing/takt/extract/httpapi"
@@ -43,6 +50,14 @@ const searchWindow = 10000
 // as strings.
 const cursorLayout = "2006-01-02T15:04:05.000000Z"
 
+// DefaultOverlap is how far before its cursor an incremental extraction
+// starts searching: objects saved while the previous run read the list,
+// with a modification time before its cursor, come in with the next run.
+const DefaultOverlap = 5 * time.Minute
+
+// NoOverlap as Config.Overlap searches from the cursor itself.
+const NoOverlap time.Duration = -1
+
 // Config configures the connector.
 type Config struct {
 	// BaseURL is the API address; "" means DefaultBaseURL. Tests point it at
@@ -57,6 +72,12 @@ type Config struct {
 	PageSize int
 	// HTTP is the shared client (retries, backoff, Retry-After). Required.
 	HTTP *httpapi.Client
+	// Overlap is how far before the cursor an incremental extraction
+	// starts; 0 means DefaultOverlap, NoOverlap none. Records read again
+	// collapse in staging by id and updated_at.
+	Overlap time.Duration
+	// Mem allocates the Arrow batches; default memory.DefaultAllocator.
+	Mem memory.Allocator
 	// Logger receives one debug line per page and one line per restarted
 	// search; nil discards.
 	Logger *slog.Logger
@@ -67,6 +88,8 @@ type Config struct {
 type Connector struct {
 	client   *client
 	pageSize int
+	overlap  time.Duration
+	mem      memory.Allocator
 	log      *slog.Logger
 }
 
@@ -96,9 +119,20 @@ func New(cfg Config) (*Connector, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	switch {
+	case cfg.Overlap == 0:
+		cfg.Overlap = DefaultOverlap
+	case cfg.Overlap < 0:
+		cfg.Overlap = 0
+	}
+	if cfg.Mem == nil {
+		cfg.Mem = memory.DefaultAllocator
+	}
 	return &Connector{
 		client:   &client{base: strings.TrimRight(base, "/"), token: cfg.Token, http: cfg.HTTP},
 		pageSize: cfg.PageSize,
+		overlap:  cfg.Overlap,
+		mem:      cfg.Mem,
 		log:      logger,
 	}, nil
 }
@@ -110,10 +144,19 @@ func (c *Connector) Name() string { return Source }
 func (c *Connector) Streams() []extract.Stream { return Streams() }
 
 // Extract reads one stream: all of it when cursor is "", otherwise the
-// records modified at or after the cursor (an inclusive bound: the records
-// of the cursor's millisecond come again, and staging deduplicates them).
-// It emits one batch per API page; the last batch carries the new cursor,
-// the latest updated_at seen.
+// records modified at or after the cursor less the overlap (an inclusive
+// bound: the records of the cursor's millisecond come again, and staging
+// deduplicates them). Archived objects come first, from the archived list
+// (all of them, or those archived since the cursor less the overlap); then
+// one batch per API page. The last batch carries the new cursor, the
+// latest modification time of a live object seen, never before the cursor
+// given.
+//
+// A record that fails validation (no id, a date or amount that is not one,
+// a property whose JSON type changed, an unknown currency) goes into the
+// batch's Rejects with a message saying what to do; the other records of
+// its page load. Fields HubSpot sends that the connector does not know are
+// listed once in the batch's UnknownFields.
 func (c *Connector) Extract(ctx context.Context, stream, cursor string, emit extract.Emit) error {
 	spec, ok := specs[stream]
 	if !ok {
@@ -122,16 +165,24 @@ func (c *Connector) Extract(ctx context.Context, stream, cursor string, emit ext
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("hubspot: %s: %w", stream, err)
 	}
-	x := &extraction{c: c, spec: spec, emit: emit, b: extract.NewRecordBuilder(nil, spec.stream.Schema)}
+	x := &extraction{c: c, spec: spec, emit: emit, b: extract.NewRecordBuilder(c.mem, spec.stream.Schema)}
 	defer x.b.Release()
 	if cursor == "" {
+		if err := x.archived(ctx, time.Time{}); err != nil {
+			return err
+		}
 		return x.full(ctx)
 	}
 	since, err := time.Parse(time.RFC3339Nano, cursor)
 	if err != nil {
 		return fmt.Errorf("hubspot: %s: cursor %q is not a time like %s: reset the stream's cursor to run a full extraction", stream, cursor, cursorLayout)
 	}
-	return x.incremental(ctx, since)
+	x.max = since
+	from := since.Add(-c.overlap)
+	if err := x.archived(ctx, from); err != nil {
+		return err
+	}
+	return x.incremental(ctx, from)
 }
 
 // extraction is the state of one Extract call.
@@ -140,13 +191,69 @@ type extraction struct {
 	spec *streamSpec
 	emit extract.Emit
 	b    *extract.RecordBuilder
-	page int       // API pages requested so far
-	rows int       // records emitted so far
-	max  time.Time // latest updated_at emitted
+	page int // API pages requested so far in this phase
+	// phase names the list being read in messages: "" for live objects,
+	// "archived " for the archived list.
+	phase string
+	rows  int       // records handed on so far, refused ones included
+	max   time.Time // latest updated_at of a live object seen
+	// pages counts API pages read since the last emitted batch.
+	pages int
+	// rejects are the refused records since the last emitted batch.
+	rejects []extract.Reject
+	drift   extract.FieldSet
 }
 
 func (x *extraction) errf(format string, args ...any) error {
-	return fmt.Errorf("hubspot: %s page %d: "+format, append([]any{x.spec.stream.Name, x.page}, args...)...)
+	return fmt.Errorf("hubspot: %s %spage %d: "+format, append([]any{x.spec.stream.Name, x.phase, x.page}, args...)...)
+}
+
+// archived reads the archived list and hands on the objects archived at or
+// after since (all of them when since is zero), with archived = true.
+// HubSpot's list has no filter on the archive time; the archived objects
+// of a portal are few next to its live ones.
+func (x *extraction) archived(ctx context.Context, since time.Time) error {
+	x.phase = "archived "
+	defer func() { x.phase, x.page = "", 0 }()
+	q := url.Values{}
+	q.Set("limit", strconv.Itoa(x.c.pageSize))
+	q.Set("archived", "true")
+	q.Set("properties", strings.Join(x.spec.properties(), ","))
+	if x.spec.assocTo != "" {
+		q.Set("associations", x.spec.assocTo)
+	}
+	path := "/crm/v3/objects/" + x.spec.objectType
+	after := ""
+	for {
+		x.page++
+		x.pages++
+		if after != "" {
+			q.Set("after", after)
+		}
+		var p listPage
+		if err := x.c.client.get(ctx, path, q, &p); err != nil {
+			return x.errf("%w", err)
+		}
+		recs := x.decode(p.Results)
+		kept := recs[:0]
+		for _, r := range recs {
+			if !r.updated.Before(since) {
+				kept = append(kept, r)
+			}
+		}
+		first := func(r *record) *string { return r.obj.firstAssociation(x.spec.assocTo) }
+		if err := x.emitPage(ctx, kept, first, false, true); err != nil {
+			return err
+		}
+		next := p.Paging.nextAfter()
+		if next == "" {
+			return nil
+		}
+		if next == after {
+			return x.errf("paging did not advance past after=%s", after)
+		}
+		after = next
+	}
 }
 
 // full pages through the list endpoint.
@@ -164,18 +271,16 @@ func (x *extraction) full(ctx context.Context) error {
 		if after != "" {
 			q.Set("after", after)
 		}
+		x.pages++
 		var p listPage
 		if err := x.c.client.get(ctx, path, q, &p); err != nil {
 			return x.errf("%w", err)
 		}
-		recs, err := x.decode(p.Results)
-		if err != nil {
-			return err
-		}
+		recs := x.decode(p.Results)
 		next := p.Paging.nextAfter()
 		last := next == ""
 		first := func(r *record) *string { return r.obj.firstAssociation(x.spec.assocTo) }
-		if err := x.emitPage(ctx, recs, first, last); err != nil {
+		if err := x.emitPage(ctx, recs, first, last, false); err != nil {
 			return err
 		}
 		if last {
@@ -202,6 +307,7 @@ func (x *extraction) incremental(ctx context.Context, since time.Time) error {
 		after := ""
 		for {
 			x.page++
+			x.pages++
 			req := searchRequest{
 				FilterGroups: []filterGroup{{Filters: []filter{{
 					PropertyName: propModified, Operator: "GTE", Value: strconv.FormatInt(lower, 10),
@@ -217,15 +323,13 @@ func (x *extraction) incremental(ctx context.Context, since time.Time) error {
 			if err != nil && after != "" && errors.As(err, &se) && se.Status == http.StatusBadRequest {
 				// HubSpot answers 400 to a page beyond its search limit.
 				x.page--
+				x.pages--
 				break
 			}
 			if err != nil {
 				return x.errf("%w", err)
 			}
-			recs, err := x.decode(p.Results)
-			if err != nil {
-				return err
-			}
+			recs := x.decode(p.Results)
 			kept := recs[:0]
 			for _, r := range recs {
 				ms := r.updated.UnixMilli()
@@ -248,7 +352,7 @@ func (x *extraction) incremental(ctx context.Context, since time.Time) error {
 			}
 			next := p.Paging.nextAfter()
 			last := next == ""
-			if err := x.emitPage(ctx, kept, func(r *record) *string { return assoc[r.obj.ID] }, last); err != nil {
+			if err := x.emitPage(ctx, kept, func(r *record) *string { return assoc[r.obj.ID] }, last, false); err != nil {
 				return err
 			}
 			if last {
@@ -274,17 +378,31 @@ func (x *extraction) incremental(ctx context.Context, since time.Time) error {
 	}
 }
 
-// decode reads a page's results.
-func (x *extraction) decode(results []json.RawMessage) ([]record, error) {
+// decode reads a page's results. A result that cannot be read (no id, a
+// modification time that is not one, a field whose JSON type changed) is
+// refused into the quarantine; the others come back.
+func (x *extraction) decode(results []json.RawMessage) []record {
 	recs := make([]record, 0, len(results))
 	for i, raw := range results {
-		r, err := decodeRecord(raw, i)
+		r, err := decodeRecord(raw, &x.drift)
 		if err != nil {
-			return nil, x.errf("%w", err)
+			where := fmt.Sprintf("record at position %d", i)
+			if r.obj.ID != "" {
+				where = "record " + r.obj.ID
+			}
+			x.reject(r, where, err)
+			continue
 		}
 		recs = append(recs, r)
 	}
-	return recs, nil
+	return recs
+}
+
+// reject files a refused record for the next batch.
+func (x *extraction) reject(r record, where string, err error) {
+	x.rejects = append(x.rejects, extract.NewReject(
+		fmt.Sprintf("hubspot: %s %spage %d: %s", x.spec.stream.Name, x.phase, x.page, where), r.obj.ID, err, r.raw, "HubSpot"))
+	x.rows++
 }
 
 // associations reads the first associated object of each record with the
@@ -324,10 +442,13 @@ func (x *extraction) associations(ctx context.Context, recs []record) (map[strin
 	return out, nil
 }
 
-// emitPage maps a page's records and emits them as one batch. The last
-// page carries the cursor, and is emitted even without rows of its own
-// when earlier pages had some; a stream without records emits nothing.
-func (x *extraction) emitPage(ctx context.Context, recs []record, assoc func(*record) *string, last bool) error {
+// emitPage maps a page's records and emits them as one batch, with the
+// records refused since the last batch. The last page carries the cursor,
+// and is emitted even without rows of its own when earlier pages had some;
+// a stream without records emits nothing. Archived objects do not move the
+// cursor, which follows the search over live objects.
+func (x *extraction) emitPage(ctx context.Context, recs []record, assoc func(*record) *string, last, archived bool) error {
+	appended := 0
 	for i := range recs {
 		r := &recs[i]
 		vals, err := x.spec.values(r, assoc(r))
@@ -335,23 +456,26 @@ func (x *extraction) emitPage(ctx context.Context, recs []record, assoc func(*re
 			err = x.b.Append(vals...)
 		}
 		if err != nil {
-			return x.errf("record %s: %w", r.obj.ID, err)
+			x.reject(*r, "record "+r.obj.ID, invalid(err))
+			continue
 		}
-		if r.updated.After(x.max) {
+		appended++
+		if !archived && r.updated.After(x.max) {
 			x.max = r.updated
 		}
 	}
-	x.rows += len(recs)
+	x.rows += appended
 	x.c.log.LogAttrs(ctx, slog.LevelDebug, "page extracted",
 		slog.String("source", Source), slog.String("stream", x.spec.stream.Name),
-		slog.Int("page", x.page), slog.Int("rows", len(recs)))
-	if x.rows == 0 || (len(recs) == 0 && !last) {
+		slog.Int("page", x.page), slog.Int("rows", appended), slog.Int("rejects", len(x.rejects)))
+	if x.rows == 0 || (appended == 0 && len(x.rejects) == 0 && !x.drift.Pending() && !last) {
 		return nil
 	}
-	b := extract.Batch{Pages: 1}
+	b := extract.Batch{Pages: x.pages, Rejects: x.rejects, UnknownFields: x.drift.Take()}
 	if last {
 		b.Cursor = x.max.UTC().Format(cursorLayout)
 	}
+	x.pages, x.rejects = 0, nil
 	b.Record = x.b.NewRecord()
 	defer b.Record.Release()
 	return x.emit(ctx, b)

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/takt-billing/takt/extract"
 	"github.com/takt-billing/takt/extract/extracttest"
 	"github.com/takt-billing/takt/extract/httpapi"
@@ -64,7 +66,7 @@ func newHTTP(waits *atomic.Int64) *httpapi.Client {
 
 func connect(t *testing.T, baseURL string, pageSize int) *hubspot.Connector {
 	t.Helper()
-	c, err := hubspot.New(hubspot.Config{BaseURL: baseURL, Token: token, PageSize: pageSize, HTTP: newHTTP(nil)})
+	c, err := hubspot.New(hubspot.Config{BaseURL: baseURL, Token: token, PageSize: pageSize, HTTP: newHTTP(nil), Overlap: hubspot.NoOverlap})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,9 +75,40 @@ func connect(t *testing.T, baseURL string, pageSize int) *hubspot.Connector {
 
 func TestConformance(t *testing.T) {
 	data := fixtures(t)
+	// One deal archived, so that the archived list is read as well.
+	archive(t, data, "deals", "487463597256", "2026-03-20T10:00:00.000Z")
+	paged := func(t *testing.T, opts hubspottest.Options, mem memory.Allocator) extract.Connector {
+		c, err := hubspot.New(hubspot.Config{BaseURL: start(t, data, opts).URL, Token: token, PageSize: 5,
+			HTTP: newHTTP(nil), Overlap: hubspot.NoOverlap, Mem: mem})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
 	extracttest.Run(t, func(t *testing.T) extract.Connector {
 		return connect(t, start(t, data, hubspottest.Options{}).URL, 0)
-	}, extracttest.Options{WantRows: map[string]int{"companies": 59, "deals": 26, "line_items": 2}})
+	}, extracttest.Options{
+		WantRows: map[string]int{"companies": 59, "deals": 26, "line_items": 2},
+		WithAllocator: func(t *testing.T, mem memory.Allocator) extract.Connector {
+			return paged(t, hubspottest.Options{}, mem)
+		},
+		SmallPages: func(t *testing.T) extract.Connector { return paged(t, hubspottest.Options{}, nil) },
+		Faults: func(t *testing.T) extract.Connector {
+			return paged(t, hubspottest.Options{RateLimitEvery: 3, ServerErrorEvery: 5}, nil)
+		},
+		Values: []extracttest.Value{
+			{Stream: "deals", ID: "480202228957", Columns: map[string]string{
+				"updated_at": "2026-02-26T13:45:43.181Z", "created_at": "2026-02-26T13:45:36.485Z", "archived": "false",
+				"name": "Test Deal - Feb 26 2026", "amount": "5000.0000", "currency": "NULL", "stage": "appointmentscheduled"}},
+			{Stream: "deals", ID: "493593663734", Columns: map[string]string{"amount": "15000.0000", "close_date": "2026-12-31T00:00:00Z"}},
+			{Stream: "deals", ID: "21917278677", Columns: map[string]string{"amount": "3.0000", "company_id": "18785867255"}},
+			{Stream: "deals", ID: "487463597256", Columns: map[string]string{"archived": "true", "updated_at": "2026-03-20T10:00:00Z"}},
+			{Stream: "companies", ID: "406260751575", Columns: map[string]string{
+				"name": "Test Company Batch Updated - Dryrun", "domain": "testcompany.com", "country": "United States", "vat_id": "NULL"}},
+			{Stream: "line_items", ID: "17828944848", Columns: map[string]string{
+				"deal_id": "21917278677", "name": "Custom line item", "sku": "1234", "quantity": "1.0000", "price": "2.0000", "amount": "2.0000"}},
+		},
+	})
 }
 
 // pipeline loads extractions into a warehouse in t.TempDir().
@@ -258,8 +291,10 @@ func TestMultiPage(t *testing.T) {
 	c := connect(t, start(t, data, hubspottest.Options{}).URL, 7)
 	whole := extracttest.Collect(t, connect(t, start(t, data, hubspottest.Options{}).URL, 0), hubspot.Companies, "")
 	got := extracttest.Collect(t, c, hubspot.Companies, "")
-	if got.Batches != 9 || got.Pages != 9 {
-		t.Errorf("59 companies at 7 a page: %d batches, %d pages; want 9 and 9", got.Batches, got.Pages)
+	// The archived list is one more page, empty: it is counted with the
+	// first batch.
+	if got.Batches != 9 || got.Pages != 10 {
+		t.Errorf("59 companies at 7 a page: %d batches, %d pages; want 9 and 10", got.Batches, got.Pages)
 	}
 	if !slices.Equal(got.IDs, whole.IDs) || len(whole.IDs) != 59 || got.Cursor != whole.Cursor {
 		t.Errorf("paged extraction differs from the one-page one:\n%v %s\n%v %s", got.IDs, got.Cursor, whole.IDs, whole.Cursor)
@@ -281,12 +316,13 @@ func TestRateLimited(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := extracttest.Collect(t, c, hubspot.Companies, "")
-	if len(got.IDs) != 59 || got.Pages != 6 {
-		t.Fatalf("%d companies in %d pages, want 59 in 6", len(got.IDs), got.Pages)
+	// Six pages of live companies and the (empty) archived list.
+	if len(got.IDs) != 59 || got.Pages != 7 {
+		t.Fatalf("%d companies in %d pages, want 59 in 7", len(got.IDs), got.Pages)
 	}
 	// Every third request was refused and waited for, then retried.
-	if n := srv.Requests(); waits.Load() != n-6 || n != 8 {
-		t.Errorf("%d requests, %d rate-limit waits; want 8 requests and 2 waits", n, waits.Load())
+	if n := srv.Requests(); waits.Load() != n-7 || n != 10 {
+		t.Errorf("%d requests, %d rate-limit waits; want 10 requests and 3 waits", n, waits.Load())
 	}
 }
 
@@ -302,8 +338,9 @@ func TestWrongToken(t *testing.T) {
 		t.Fatal("extraction with a wrong token succeeded")
 	}
 	msg := err.Error()
-	prefix := "hubspot: companies page 1: GET " + srv.URL +
-		"/crm/v3/objects/companies?limit=100&properties=name%2Cdomain%2Ccountry%2Cvat_id%2Ccreatedate%2Chs_lastmodifieddate: HTTP 401: " +
+	// The archived list is read first.
+	prefix := "hubspot: companies archived page 1: GET " + srv.URL +
+		"/crm/v3/objects/companies?archived=true&limit=100&properties=name%2Cdomain%2Ccountry%2Cvat_id%2Ccreatedate%2Chs_lastmodifieddate: HTTP 401: " +
 		`{"status":"error","message":"Authentication credentials not found.`
 	if !strings.HasPrefix(msg, prefix) || !strings.Contains(msg, `"category":"INVALID_AUTHENTICATION"}`) ||
 		!strings.HasSuffix(msg, "(check the credentials named in the config)") {
@@ -465,10 +502,10 @@ func TestSearchLimitAtTenThousand(t *testing.T) {
 		}
 		seen[id] = true
 	}
-	// 100 pages up to after=9900, then one search from the 10,000th
-	// record's time for the last 51.
-	if n := srv.Requests(); n != 101 {
-		t.Errorf("%d requests, want 101", n)
+	// The archived list, 100 pages up to after=9900, then one search from
+	// the 10,000th record's time for the last 51.
+	if n := srv.Requests(); n != 102 {
+		t.Errorf("%d requests, want 102", n)
 	}
 }
 
@@ -478,55 +515,157 @@ func dealJSON(id, amount, closedate, modified string) json.RawMessage {
 		id, amount, closedate, id, modified, id))
 }
 
-// TestUnparsableRecord: a record that cannot be mapped fails the stream
-// with its page, id and field; the pages before it were emitted.
-func TestUnparsableRecord(t *testing.T) {
+// What the quarantine tells a controller to do, by rule.
+const (
+	fixValue    = "; correct the value in HubSpot: the next run loads the corrected record"
+	roundValue  = "; round the value in HubSpot to the places shown: the next run loads the corrected record"
+	typeChanged = "; HubSpot now sends this field with another JSON type than takt reads; the record stays in quarantine until takt reads the new type: report it to whoever runs takt"
+)
+
+// TestInvalidRecordsAreQuarantined: a record that cannot be mapped goes to
+// the quarantine with its page, id, field, rule and what to do; the stream
+// goes on.
+func TestInvalidRecordsAreQuarantined(t *testing.T) {
 	good := dealJSON("9000", `"100.00"`, `null`, `"2026-01-02T00:00:00.000Z"`)
+	after := dealJSON("9002", `"1"`, `null`, `"2026-01-03T00:00:00.000Z"`)
 	cases := []struct {
-		name string
-		bad  json.RawMessage
-		want string
+		name        string
+		bad         json.RawMessage
+		rule, field string
+		want        string
 	}{
-		{"over-precise amount", dealJSON("9001", `"12.34567"`, `null`, `"2026-01-02T00:00:00.000Z"`),
-			"hubspot: deals page 2: record 9001: field amount: 12.34567: more decimal places than allowed (at most 4)"},
-		{"amount with a comma", dealJSON("9001", `"1,5"`, `null`, `"2026-01-02T00:00:00.000Z"`),
-			`hubspot: deals page 2: record 9001: field amount: property amount: "1,5" is not a plain decimal number`},
-		{"amount as a number", dealJSON("9001", `500`, `null`, `"2026-01-02T00:00:00.000Z"`),
-			"hubspot: deals page 2: record 9001: field amount: property amount is 500, want a string or null"},
-		{"bad close date", dealJSON("9001", `"1"`, `"31.12.2026"`, `"2026-01-02T00:00:00.000Z"`),
-			`hubspot: deals page 2: record 9001: field close_date: property closedate "31.12.2026" is not an ISO-8601 timestamp`},
-		{"bad modification time", dealJSON("9001", `"1"`, `null`, `"yesterday"`),
-			`hubspot: deals page 2: record 9001: field updated_at: property hs_lastmodifieddate "yesterday" is not an ISO-8601 timestamp`},
+		{"over-precise amount", dealJSON("9001", `"12.34567"`, `null`, `"2026-01-02T00:00:00.000Z"`), "too_many_decimals", "amount",
+			"hubspot: deals page 2: record 9001: field amount: 12.34567: more decimal places than allowed (at most 4)" + roundValue},
+		{"amount with a comma", dealJSON("9001", `"1,5"`, `null`, `"2026-01-02T00:00:00.000Z"`), "unparsable_amount", "amount",
+			`hubspot: deals page 2: record 9001: field amount: property amount: "1,5" is not a plain decimal number` + fixValue},
+		{"amount as a number", dealJSON("9001", `500`, `null`, `"2026-01-02T00:00:00.000Z"`), "type_changed", "amount",
+			"hubspot: deals page 2: record 9001: field amount: property amount is 500, want a string or null" + typeChanged},
+		{"bad close date", dealJSON("9001", `"1"`, `"31.12.2026"`, `"2026-01-02T00:00:00.000Z"`), "unparsable_date", "close_date",
+			`hubspot: deals page 2: record 9001: field close_date: property closedate "31.12.2026" is not an ISO-8601 timestamp` + fixValue},
+		{"bad modification time", dealJSON("9001", `"1"`, `null`, `"yesterday"`), "unparsable_date", "updated_at",
+			`hubspot: deals page 2: record 9001: field updated_at: property hs_lastmodifieddate "yesterday" is not an ISO-8601 timestamp` + fixValue},
+		{"createdAt as a number", json.RawMessage(strings.Replace(string(dealJSON("9001", `"1"`, `null`, `"2026-01-02T00:00:00.000Z"`)), `"createdAt":"2026-01-01T00:00:00.000Z"`, `"createdAt":1767225600000`, 1)), "type_changed", "createdAt",
+			"hubspot: deals page 2: record 9001: field createdAt: got a JSON number, want a string" + typeChanged},
+		{"unknown currency", json.RawMessage(strings.Replace(string(dealJSON("9001", `"1"`, `null`, `"2026-01-02T00:00:00.000Z"`)), `"dealname"`, `"deal_currency_code":"EURO","dealname"`, 1)), "unknown_currency", "currency",
+			`hubspot: deals page 2: record 9001: field currency: property deal_currency_code "EURO" is not an ISO 4217 currency code; set an ISO 4217 currency code (such as EUR) on the record in HubSpot: the next run loads the corrected record`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := start(t, hubspottest.Dataset{"deals": {good, tc.bad}}, hubspottest.Options{})
+			srv := start(t, hubspottest.Dataset{"deals": {good, tc.bad, after}}, hubspottest.Options{})
 			var emitted []string
+			var rejects []extract.Reject
 			err := connect(t, srv.URL, 1).Extract(context.Background(), "deals", "", func(_ context.Context, b extract.Batch) error {
-				emitted = append(emitted, fmt.Sprint(b.Record.NumRows(), b.Cursor))
+				emitted = append(emitted, strings.TrimSpace(fmt.Sprintf("%d %d %s", b.Record.NumRows(), len(b.Rejects), b.Cursor)))
+				rejects = append(rejects, b.Rejects...)
 				return nil
 			})
-			if err == nil || err.Error() != tc.want {
-				t.Errorf("err = %v\nwant %s", err, tc.want)
+			if err != nil {
+				t.Fatalf("the stream failed: %v", err)
 			}
-			if !slices.Equal(emitted, []string{"1"}) {
-				t.Errorf("batches before the error: %v, want one row without cursor", emitted)
+			if want := []string{"1 0", "0 1", "1 0 2026-01-03T00:00:00.000000Z"}; !slices.Equal(emitted, want) {
+				t.Errorf("batches (rows, rejects, cursor) %q, want %q", emitted, want)
+			}
+			if len(rejects) != 1 {
+				t.Fatalf("%d rejects", len(rejects))
+			}
+			r := rejects[0]
+			if r.Message != tc.want || r.Rule != tc.rule || r.Field != tc.field || r.RecordID != "9001" || !strings.HasPrefix(r.Payload, `{"id":"9001",`) {
+				t.Errorf("reject %s %s %s:\n%s\n%s\nwant %s %s 9001:\n%s", r.Rule, r.Field, r.RecordID, r.Message, r.Payload, tc.rule, tc.field, tc.want)
 			}
 		})
 	}
 }
 
 // TestRecordWithoutID uses a server that sends an object without an id,
-// which the emulator refuses to hold.
+// which the emulator refuses to hold: it is quarantined.
 func TestRecordWithoutID(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json;charset=utf-8")
+		if r.URL.Query().Get("archived") == "true" {
+			fmt.Fprint(w, `{"results":[]}`)
+			return
+		}
 		fmt.Fprint(w, `{"results":[{"properties":{"name":"Nameless"},"archived":false}]}`)
 	}))
 	t.Cleanup(srv.Close)
-	err := connect(t, srv.URL, 0).Extract(context.Background(), "companies", "", func(context.Context, extract.Batch) error { return nil })
-	if want := "hubspot: companies page 1: record at position 0: field id: missing"; err == nil || err.Error() != want {
-		t.Errorf("err = %v, want %s", err, want)
+	var rejects []extract.Reject
+	err := connect(t, srv.URL, 0).Extract(context.Background(), "companies", "", func(_ context.Context, b extract.Batch) error {
+		rejects = append(rejects, b.Rejects...)
+		if b.Record.NumRows() != 0 {
+			t.Errorf("%d rows", b.Record.NumRows())
+		}
+		return nil
+	})
+	want := "hubspot: companies page 1: record at position 0: field id: missing; HubSpot sent the record without an id, so takt cannot keep its versions apart; the payload is kept here: report it to HubSpot support if it recurs"
+	if err != nil || len(rejects) != 1 || rejects[0].Message != want || rejects[0].Rule != "missing_id" || rejects[0].RecordID != "" ||
+		rejects[0].Payload != `{"properties":{"name":"Nameless"},"archived":false}` {
+		t.Errorf("err %v, rejects %+v\nwant %s", err, rejects, want)
+	}
+}
+
+// archive returns data with object id of typ archived at ts, as HubSpot
+// lists it with archived=true.
+func archive(t *testing.T, data hubspottest.Dataset, typ, id, ts string) {
+	t.Helper()
+	modify(t, data, typ, id, ts, `"archived":false`, `"archived":true,"archivedAt":"`+ts+`"`)
+}
+
+// TestArchivedObjects: an object archived in HubSpot disappears from
+// search and from the live list; the connector reads the archived list and
+// hands it on with archived = true and its archive time, on full and on
+// incremental runs. Archived objects do not move the cursor.
+func TestArchivedObjects(t *testing.T) {
+	data := fixtures(t)
+	srv := start(t, data, hubspottest.Options{})
+	p := newPipeline(t)
+	p.run(connect(t, srv.URL, 0))
+
+	changed := fixtures(t)
+	archive(t, changed, "deals", "480202228957", "2026-04-05T08:00:00.000Z")
+	srv.Replace(changed)
+	run := p.run(connect(t, srv.URL, 0))
+	equalLines(t, "deals of the incremental run", p.rows("deals", run, dealCols), []string{
+		"493593663734|2026-03-12T07:36:23.415|2026-03-12T07:36:06.332|false|Updated Test Deal|15000.0000|∅|qualifiedtobuy|∅|2026-12-31T00:00:00.000|∅|∅",
+		"480202228957|2026-04-05T08:00:00.000|2026-02-26T13:45:36.485|true|Test Deal - Feb 26 2026|5000.0000|∅|appointmentscheduled|∅|∅|∅|∅",
+	})
+	if got := p.cursor("deals"); got != "2026-03-12T07:36:23.415000Z" {
+		t.Errorf("deals cursor %s: an archived object moved it", got)
+	}
+	// A full extraction reads the archived object too; a later
+	// incremental one no longer does once its archive time is before the
+	// cursor's overlap.
+	full := extracttest.Collect(t, connect(t, srv.URL, 0), hubspot.Deals, "")
+	if len(full.IDs) != 26 || full.IDs[0] != "480202228957" {
+		t.Errorf("full extraction: %d ids, first %s; want 26 with the archived deal first", len(full.IDs), full.IDs[0])
+	}
+	later := extracttest.Collect(t, connect(t, srv.URL, 0), hubspot.Deals, "2026-04-06T00:00:00.000000Z")
+	if len(later.IDs) != 0 {
+		t.Errorf("after the archive time: %v", later.IDs)
+	}
+}
+
+// TestUnknownFieldsAreReported: fields HubSpot sends that the connector
+// does not know are named once, with the first batch that carries them.
+func TestUnknownFieldsAreReported(t *testing.T) {
+	d1 := json.RawMessage(strings.Replace(string(dealJSON("9000", `"1"`, `null`, `"2026-01-02T00:00:00.000Z"`)), `"archived":false`, `"archived":false,"objectWriteTraceId":"x"`, 1))
+	d2 := json.RawMessage(strings.Replace(string(dealJSON("9001", `"1"`, `null`, `"2026-01-03T00:00:00.000Z"`)), `"archived":false`, `"archived":false,"propertiesVersion":2`, 1))
+	d3 := json.RawMessage(strings.Replace(string(dealJSON("9002", `"1"`, `null`, `"2026-01-04T00:00:00.000Z"`)), `"archived":false`, `"archived":false,"objectWriteTraceId":"y"`, 1))
+	srv := start(t, hubspottest.Dataset{"deals": {d1, d2, d3}}, hubspottest.Options{})
+	var got [][]string
+	err := connect(t, srv.URL, 1).Extract(context.Background(), "deals", "", func(_ context.Context, b extract.Batch) error {
+		got = append(got, b.UnknownFields)
+		return nil
+	})
+	if err != nil || fmt.Sprint(got) != "[[objectWriteTraceId] [propertiesVersion] []]" {
+		t.Errorf("unknown fields by batch %v (%v)", got, err)
+	}
+}
+
+func TestServerErrorsAreRetried(t *testing.T) {
+	srv := start(t, fixtures(t), hubspottest.Options{ServerErrorEvery: 2})
+	got := extracttest.Collect(t, connect(t, srv.URL, 10), hubspot.Companies, "")
+	if len(got.IDs) != 59 || srv.Requests() != 13 {
+		t.Errorf("%d companies after %d requests, want 59 after 13 (7 pages, 6 of them retried once)", len(got.IDs), srv.Requests())
 	}
 }
 

@@ -72,6 +72,7 @@ type crmObject struct {
 	CreatedAt    string                     `json:"createdAt"`
 	UpdatedAt    string                     `json:"updatedAt"`
 	Archived     *bool                      `json:"archived"`
+	ArchivedAt   string                     `json:"archivedAt"`
 	Associations map[string]associationList `json:"associations"`
 }
 

@@ -2,10 +2,13 @@ package xero
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
+	"github.com/takt-billing/takt/extract"
 	"github.com/takt-billing/takt/internal/money"
 )
 
@@ -24,15 +27,6 @@ type row struct {
 	values  []any
 }
 
-// fieldError names the Xero field that could not be mapped.
-type fieldError struct {
-	Field string
-	Err   error
-}
-
-func (e *fieldError) Error() string { return "field " + e.Field + ": " + e.Err.Error() }
-func (e *fieldError) Unwrap() error { return e.Err }
-
 // recordError is a record that could not be mapped; Record is its id, or
 // "#n" (its position in the page, from 1) when it has none.
 type recordError struct {
@@ -50,15 +44,23 @@ const (
 	precision   = 18
 )
 
-// fields collects the first mapping error of a record, so that a mapping
-// function reads as a list of columns.
+// fields collects the first mapping error of a record, an
+// *extract.Invalid naming the field and the quarantine rule it broke, so
+// that a mapping function reads as a list of columns.
 type fields struct {
 	err error
 }
 
-func (f *fields) fail(field string, err error) {
+func (f *fields) fail(rule, field string, err error) {
 	if f.err == nil {
-		f.err = &fieldError{Field: field, Err: err}
+		f.err = &extract.Invalid{Rule: rule, Field: field, Err: err}
+	}
+}
+
+// currency checks a currency code against ISO 4217.
+func (f *fields) currency(field string, code *string) {
+	if err := extract.CheckCurrency(field, code); err != nil && f.err == nil {
+		f.err = err
 	}
 }
 
@@ -68,11 +70,11 @@ func (f *fields) decimal(field string, n number, scale int32) any {
 	}
 	d, err := money.Parse(n.text)
 	if err != nil {
-		f.fail(field, err)
+		f.fail(extract.RuleUnparsableAmount, field, err)
 		return nil
 	}
 	if _, err := money.Scaled(d, precision, scale); err != nil {
-		f.fail(field, err)
+		f.fail(extract.DecimalRule(err), field, err)
 		return nil
 	}
 	return d
@@ -91,7 +93,7 @@ func (f *fields) boolean(field string, b flexBool) any {
 	case "false":
 		return false
 	}
-	f.fail(field, fmt.Errorf("%q is not true or false", b.text))
+	f.fail(extract.RuleUnparsableValue, field, fmt.Errorf("%q is not true or false", b.text))
 	return nil
 }
 
@@ -100,7 +102,7 @@ func (f *fields) date(field string, dateString, msDate *string) any {
 	if dateString != nil && *dateString != "" {
 		t, err := parseDateString(*dateString)
 		if err != nil {
-			f.fail(field+"String", err)
+			f.fail(extract.RuleUnparsableDate, field+"String", err)
 			return nil
 		}
 		return t
@@ -108,7 +110,7 @@ func (f *fields) date(field string, dateString, msDate *string) any {
 	if msDate != nil && *msDate != "" {
 		t, err := parseMSDate(*msDate)
 		if err != nil {
-			f.fail(field, err)
+			f.fail(extract.RuleUnparsableDate, field, err)
 			return nil
 		}
 		y, m, d := t.Date()
@@ -124,18 +126,18 @@ func (f *fields) updated(msDate, str *string) time.Time {
 	if msDate != nil && *msDate != "" {
 		t, err := parseMSDate(*msDate)
 		if err != nil {
-			f.fail("UpdatedDateUTC", err)
+			f.fail(extract.RuleUnparsableDate, "UpdatedDateUTC", err)
 		}
 		return t
 	}
 	if str != nil && *str != "" {
 		t, err := time.Parse(time.RFC3339Nano, *str)
 		if err != nil {
-			f.fail("UpdatedDateUTCString", fmt.Errorf("%q is not a UTC timestamp like 2018-11-02T16:31:30Z", *str))
+			f.fail(extract.RuleUnparsableDate, "UpdatedDateUTCString", fmt.Errorf("%q is not a UTC timestamp like 2018-11-02T16:31:30Z", *str))
 		}
 		return t.UTC()
 	}
-	f.fail("UpdatedDateUTC", errMissing)
+	f.fail(extract.RuleUnparsableDate, "UpdatedDateUTC", errMissing)
 	return time.Time{}
 }
 
@@ -169,17 +171,43 @@ func (f *fields) lineItems(field string, items []wireLineItem) any {
 // mapFunc maps one raw record of a stream.
 type mapFunc func(raw json.RawMessage) (row, error)
 
-// decodeRecord decodes raw into one of the wire types.
+// decodeRecord decodes raw into one of the wire types. A value of another
+// JSON type than its field's is refused under the type_changed rule,
+// naming the field (the top-level fields are checked against the
+// collection's shape before, so this catches nested ones such as
+// Contact.ContactID).
 func decodeRecord(raw json.RawMessage, v any) error {
-	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("decode: %w", err)
+	err := json.Unmarshal(raw, v)
+	if err == nil {
+		return nil
 	}
-	return nil
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return extract.Invalidf(extract.RuleTypeChanged, te.Field, "got a JSON %s, want %s", te.Value, jsonKind(te.Type))
+	}
+	return fmt.Errorf("decode: %w", err)
+}
+
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return t.Kind().String()
 }
 
 func recordID(field string, id *string) (string, error) {
 	if id == nil || strings.TrimSpace(*id) == "" {
-		return "", &fieldError{Field: field, Err: errMissing}
+		return "", &extract.Invalid{Rule: extract.RuleMissingID, Field: field, Err: errMissing}
 	}
 	return *id, nil
 }
@@ -202,6 +230,7 @@ func mapContact(raw json.RawMessage) (row, error) {
 	}
 	var f fields
 	upd := f.updated(w.UpdatedDateUTC, w.UpdatedDateUTCString)
+	f.currency("DefaultCurrency", w.DefaultCurrency)
 	// The first address that names a country: Xero always lists the
 	// STREET and POBOX addresses, often with Country "".
 	var country *string
@@ -238,6 +267,7 @@ func mapInvoice(raw json.RawMessage) (row, error) {
 	}
 	var f fields
 	upd := f.updated(w.UpdatedDateUTC, w.UpdatedDateUTCString)
+	f.currency("CurrencyCode", w.CurrencyCode)
 	contactID, contactName := contactRef(w.Contact)
 	values := []any{
 		id, upd,
@@ -276,6 +306,7 @@ func mapCreditNote(raw json.RawMessage) (row, error) {
 	}
 	var f fields
 	upd := f.updated(w.UpdatedDateUTC, w.UpdatedDateUTCString)
+	f.currency("CurrencyCode", w.CurrencyCode)
 	contactID, contactName := contactRef(w.Contact)
 	var allocations any
 	if w.Allocations != nil {

@@ -32,6 +32,13 @@ const (
 	DefaultPageSize = 100
 	// MaxPageSize is the largest pageSize the Accounting API accepts.
 	MaxPageSize = 1000
+	// DefaultOverlap is how far before its cursor an incremental
+	// extraction starts reading: documents saved in Xero while the
+	// previous run read the list, with an UpdatedDateUTC before its
+	// cursor, come in with the next run.
+	DefaultOverlap = 5 * time.Minute
+	// NoOverlap as Config.Overlap reads from the cursor itself.
+	NoOverlap time.Duration = -1
 )
 
 // CursorLayout is the format of the cursors Extract produces: UTC with
@@ -61,6 +68,12 @@ type Config struct {
 	PageSize int
 	// HTTP is the shared client (retries, backoff, Retry-After). Required.
 	HTTP *httpapi.Client
+	// Overlap is how far before the cursor an incremental extraction
+	// starts; 0 means DefaultOverlap, NoOverlap none. Records read again
+	// collapse in staging by id and updated_at.
+	Overlap time.Duration
+	// Mem allocates the Arrow batches; default memory.DefaultAllocator.
+	Mem memory.Allocator
 	// Logger receives one debug line per page; optional.
 	Logger *slog.Logger
 }
@@ -70,6 +83,7 @@ type Config struct {
 type Connector struct {
 	api      *apiClient
 	pageSize int
+	overlap  time.Duration
 	logger   *slog.Logger
 	mem      memory.Allocator
 }
@@ -109,6 +123,15 @@ func New(cfg Config) (*Connector, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	switch {
+	case cfg.Overlap == 0:
+		cfg.Overlap = DefaultOverlap
+	case cfg.Overlap < 0:
+		cfg.Overlap = 0
+	}
+	if cfg.Mem == nil {
+		cfg.Mem = memory.DefaultAllocator
+	}
 	tokens := &tokenSource{
 		http:         cfg.HTTP,
 		tokenURL:     cfg.TokenURL,
@@ -127,8 +150,9 @@ func New(cfg Config) (*Connector, error) {
 			logger:   logger,
 		},
 		pageSize: cfg.PageSize,
+		overlap:  cfg.Overlap,
 		logger:   logger,
-		mem:      memory.DefaultAllocator,
+		mem:      cfg.Mem,
 	}, nil
 }
 
@@ -150,51 +174,60 @@ func (c *Connector) Name() string { return Source }
 func (c *Connector) Streams() []extract.Stream { return Streams() }
 
 // endpoint is how a stream is read: its collection (path and envelope key),
-// its id field and its mapping.
+// its mapping and the shape of its records.
 type endpoint struct {
 	stream     extract.Stream
 	collection string
 	mapRow     mapFunc
+	shape      extract.Shape
 }
 
 func endpointFor(stream string) (endpoint, bool) {
 	switch stream {
 	case Contacts.Name:
-		return endpoint{Contacts, "Contacts", mapContact}, true
+		return endpoint{Contacts, "Contacts", mapContact, contactShape}, true
 	case Invoices.Name:
-		return endpoint{Invoices, "Invoices", mapInvoice}, true
+		return endpoint{Invoices, "Invoices", mapInvoice, invoiceShape}, true
 	case CreditNotes.Name:
-		return endpoint{CreditNotes, "CreditNotes", mapCreditNote}, true
+		return endpoint{CreditNotes, "CreditNotes", mapCreditNote, creditNoteShape}, true
 	case Payments.Name:
-		return endpoint{Payments, "Payments", mapPayment}, true
+		return endpoint{Payments, "Payments", mapPayment, paymentShape}, true
 	}
 	return endpoint{}, false
 }
 
 // Extract reads one stream page by page, one batch per page, in
 // UpdatedDateUTC order. cursor "" reads everything; otherwise it is a value
-// Extract produced and only records updated since then (to the second) are
-// read. The last batch carries the new cursor: the latest UpdatedDateUTC
-// seen. A stream with no records emits nothing.
+// Extract produced and only records updated since the cursor less the
+// overlap (to the second) are read. The last batch carries the new cursor:
+// the latest UpdatedDateUTC seen, never before the cursor given. A stream
+// with no records emits nothing.
+//
+// VOIDED and DELETED documents come like any other, with their status.
+// A record that fails validation (no id, a date or amount that is not one,
+// a field whose JSON type changed, an unknown currency) goes into the
+// batch's Rejects with a message saying what to do; the other records of
+// its page load. Fields Xero sends that the connector does not know are
+// listed once in the batch's UnknownFields.
 func (c *Connector) Extract(ctx context.Context, stream, cursor string, emit extract.Emit) error {
 	ep, ok := endpointFor(stream)
 	if !ok {
 		return fmt.Errorf("xero: unknown stream %q; the streams are contacts, invoices, credit_notes and payments", stream)
 	}
-	var since time.Time
+	var since, latest time.Time
 	if cursor != "" {
 		t, err := time.Parse(time.RFC3339Nano, cursor)
 		if err != nil {
 			return fmt.Errorf("xero: %s: cursor %q is not a timestamp like %s; clear the stream's cursor to read it in full", stream, cursor, CursorLayout)
 		}
-		since = t
+		since, latest = t.Add(-c.overlap), t.UTC()
 	}
 	b := extract.NewRecordBuilder(c.mem, ep.stream.Schema)
 	defer b.Release()
 
-	var latest time.Time
 	seen := 0
 	var prevFirst string
+	var drift extract.FieldSet
 	for page := 1; ; page++ {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("xero: %s page %d: %w", stream, page, err)
@@ -210,23 +243,38 @@ func (c *Connector) Extract(ctx context.Context, stream, cursor string, emit ext
 		if len(records) > c.pageSize {
 			return fmt.Errorf("xero: %s page %d: %d records, more than the page size %d", stream, page, len(records), c.pageSize)
 		}
+		var rejects []extract.Reject
 		for i, raw := range records {
-			r, err := mapRecord(ep, raw)
+			r, compact, err := mapRecord(ep, raw, &drift)
+			if err == nil {
+				if err = b.Append(r.values...); err != nil {
+					var ce *extract.ColumnError
+					if errors.As(err, &ce) {
+						err = &extract.Invalid{Rule: extract.DecimalRule(ce.Err), Field: ce.Column, Err: ce.Err}
+					}
+					err = &recordError{Record: r.id, Err: err}
+				}
+			}
 			if err != nil {
 				var re *recordError
 				if !errors.As(err, &re) {
 					re = &recordError{Record: fmt.Sprintf("#%d", i+1), Err: err}
 				}
-				return fmt.Errorf("xero: %s page %d: %w", stream, page, re)
+				var inv *extract.Invalid
+				if !errors.As(err, &inv) {
+					return fmt.Errorf("xero: %s page %d: %w", stream, page, re)
+				}
+				recordID := re.Record
+				if strings.HasPrefix(recordID, "#") {
+					recordID = ""
+				}
+				rejects = append(rejects, extract.NewReject(fmt.Sprintf("xero: %s page %d: record %s", stream, page, re.Record), recordID, re.Err, compact, "Xero"))
 			}
-			if i == 0 {
+			if r.id != "" && i == 0 {
 				if r.id == prevFirst {
 					return fmt.Errorf("xero: %s page %d: the page repeats page %d (record %s); the API ignored the page parameter", stream, page, page-1, r.id)
 				}
 				prevFirst = r.id
-			}
-			if err := b.Append(r.values...); err != nil {
-				return fmt.Errorf("xero: %s page %d: record %s: %w", stream, page, r.id, err)
 			}
 			if r.updated.After(latest) {
 				latest = r.updated
@@ -246,13 +294,13 @@ func (c *Connector) Extract(ctx context.Context, stream, cursor string, emit ext
 		if seen == 0 && last {
 			return nil
 		}
-		batch := extract.Batch{Record: b.NewRecord(), Pages: 1}
+		batch := extract.Batch{Record: b.NewRecord(), Pages: 1, Rejects: rejects, UnknownFields: drift.Take()}
 		if last {
 			batch.Cursor = latest.UTC().Format(CursorLayout)
 		}
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "extracted page",
 			slog.String("source", Source), slog.String("stream", stream),
-			slog.Int("page", page), slog.Int("rows", len(records)))
+			slog.Int("page", page), slog.Int("rows", len(records)), slog.Int("rejects", len(rejects)))
 		err = emit(ctx, batch)
 		batch.Record.Release()
 		if err != nil {
@@ -265,25 +313,32 @@ func (c *Connector) Extract(ctx context.Context, stream, cursor string, emit ext
 }
 
 // mapRecord compacts a record for _raw (json.Compact keeps number literals
-// as they are) and maps it. Errors come back as *recordError when the
-// record's id is known.
-func mapRecord(ep endpoint, raw json.RawMessage) (row, error) {
+// as they are), checks it against the collection's shape and maps it.
+// Errors come back as *recordError when the record's id is known; the
+// compacted record comes back also on error, for the quarantine.
+func mapRecord(ep endpoint, raw json.RawMessage, drift *extract.FieldSet) (row, []byte, error) {
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, raw); err != nil {
-		return row{}, fmt.Errorf("decode: %w", err)
+		return row{}, raw, fmt.Errorf("decode: %w", err)
 	}
 	compact := json.RawMessage(buf.Bytes())
+	unknown, shapeErr := ep.shape.Check(compact)
+	drift.Add("", unknown)
 	r, err := ep.mapRow(compact)
-	if err != nil {
-		if r.id != "" {
-			return row{}, &recordError{Record: r.id, Err: err}
-		}
-		if id := rawID(compact, ep.collection); id != "" {
-			return row{}, &recordError{Record: id, Err: err}
-		}
-		return row{}, err
+	if shapeErr != nil {
+		err = shapeErr
 	}
-	return r, nil
+	if err != nil {
+		id := r.id
+		if id == "" {
+			id = rawID(compact, ep.collection)
+		}
+		if id != "" {
+			return r, compact, &recordError{Record: id, Err: err}
+		}
+		return r, compact, err
+	}
+	return r, compact, nil
 }
 
 // rawID reads a record's id for an error message when the record does not

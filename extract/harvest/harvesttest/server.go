@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -40,13 +42,22 @@ type Options struct {
 	RateLimitEvery int
 	// RetryAfterSeconds is the Retry-After value of a 429; 0 means 1.
 	RetryAfterSeconds int
+	// ServerErrorEvery makes every Nth request (N, 2N, ...) answer 503
+	// Service Unavailable, as during an outage; 0 never does. A request
+	// that is also due a 429 gets the 429.
+	ServerErrorEvery int
 }
 
 // handler serves the Harvest API v2 list endpoints for one dataset.
 type handler struct {
-	opts     Options
-	lists    map[string]*listing // by path, "/v2/clients"
+	opts Options
+	// lists holds the listings by path ("/v2/clients"); tests swap in a
+	// changed dataset between runs.
+	lists    atomic.Pointer[map[string]*listing]
 	requests atomic.Int64
+
+	mu   sync.Mutex // serialises dataset changes
+	data Dataset
 }
 
 // NewHandler returns an http.Handler speaking Harvest's API v2 list
@@ -71,11 +82,19 @@ func newHandler(data Dataset, opts Options) *handler {
 	if opts.RetryAfterSeconds <= 0 {
 		opts.RetryAfterSeconds = 1
 	}
-	h := &handler{opts: opts, lists: map[string]*listing{}}
-	for _, name := range resources {
-		h.lists["/v2/"+name] = newListing(name, data[name])
-	}
+	h := &handler{opts: opts}
+	h.setData(data)
 	return h
+}
+
+// setData indexes data and serves it from the next request on.
+func (h *handler) setData(data Dataset) {
+	lists := map[string]*listing{}
+	for _, name := range resources {
+		lists["/v2/"+name] = newListing(name, data[name])
+	}
+	h.data = data
+	h.lists.Store(&lists)
 }
 
 // Server is the emulator listening on 127.0.0.1 on a free port.
@@ -101,11 +120,65 @@ func (s *Server) Close() { s.srv.Close() }
 // throttled and refused ones included.
 func (s *Server) Requests() int64 { return s.h.requests.Load() }
 
+// Replace serves data instead of the current dataset from the next request
+// on, as if the account had changed between two runs. Paging links of
+// earlier answers become invalid.
+func (s *Server) Replace(data Dataset) {
+	s.h.mu.Lock()
+	defer s.h.mu.Unlock()
+	s.h.setData(data)
+}
+
+// Delete removes the records with the given ids from a resource, as
+// deleting them in Harvest does: they are no longer listed, and
+// updated_since does not report them either. An id the resource does not
+// hold is an error.
+func (s *Server) Delete(resource string, ids ...string) error {
+	s.h.mu.Lock()
+	defer s.h.mu.Unlock()
+	drop := map[string]bool{}
+	for _, id := range ids {
+		drop[id] = true
+	}
+	next := Dataset{}
+	for k, v := range s.h.data {
+		next[k] = v
+	}
+	var kept []json.RawMessage
+	for _, raw := range s.h.data[resource] {
+		var head struct {
+			ID json.RawMessage `json:"id"`
+		}
+		_ = json.Unmarshal(raw, &head)
+		id := strings.Trim(string(head.ID), `"`)
+		if drop[id] {
+			delete(drop, id)
+			continue
+		}
+		kept = append(kept, raw)
+	}
+	if len(drop) > 0 {
+		missing := make([]string, 0, len(drop))
+		for id := range drop {
+			missing = append(missing, id)
+		}
+		sort.Strings(missing)
+		return fmt.Errorf("harvesttest: delete from %s: no records %s", resource, strings.Join(missing, ", "))
+	}
+	next[resource] = kept
+	s.h.setData(next)
+	return nil
+}
+
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := h.requests.Add(1)
 	if every := int64(h.opts.RateLimitEvery); every > 0 && n%every == 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(h.opts.RetryAfterSeconds))
 		writeError(w, http.StatusTooManyRequests)
+		return
+	}
+	if every := int64(h.opts.ServerErrorEvery); every > 0 && n%every == 0 {
+		writeError(w, http.StatusServiceUnavailable)
 		return
 	}
 	// Harvest refuses requests without a User-Agent naming the application
@@ -119,7 +192,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, `{"error":"invalid_token","error_description":"The access token provided is expired, revoked, malformed or invalid for other reasons."}`)
 		return
 	}
-	l, ok := h.lists[r.URL.Path]
+	l, ok := (*h.lists.Load())[r.URL.Path]
 	if !ok {
 		writeError(w, http.StatusNotFound)
 		return

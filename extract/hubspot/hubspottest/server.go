@@ -30,6 +30,10 @@ type Options struct {
 	// whose after is at or beyond it answers 400, as HubSpot does past
 	// 10,000 results. 0 means 10,000.
 	SearchResultLimit int
+	// ServerErrorEvery makes every Nth request (N, 2N, ...) answer 502
+	// Bad Gateway, as during an outage; 0 never does. A request that is
+	// also due a 429 gets the 429.
+	ServerErrorEvery int
 }
 
 // HubSpot's documented page size limits.
@@ -50,11 +54,18 @@ const (
 )
 
 type handler struct {
-	st       *store
-	stErr    error
+	// data is the parsed dataset; tests swap in a changed one between
+	// runs.
+	data     atomic.Pointer[parsed]
 	opts     Options
 	mux      *http.ServeMux
 	requests atomic.Int64
+}
+
+// parsed is a dataset as the handler serves it, or why it cannot.
+type parsed struct {
+	st  *store
+	err error
 }
 
 // NewHandler returns an http.Handler that speaks HubSpot's CRM API for
@@ -62,8 +73,10 @@ type handler struct {
 // archived), POST /crm/v3/objects/{type}/search (filters on
 // hs_lastmodifieddate with GTE, GT, LTE, LT; sort by hs_lastmodifieddate)
 // and POST /crm/v4/associations/{from}/{to}/batch/read. The dataset is
-// parsed and sorted once here; a dataset the emulator cannot parse makes
-// every request answer 500 with the reason.
+// parsed and sorted once here (a Server can swap in another one between
+// runs with Replace); a dataset the emulator cannot parse makes every
+// request answer 500 with the reason. Archived objects are served only by
+// the list endpoint with archived=true, as HubSpot does.
 func NewHandler(data Dataset, opts Options) http.Handler {
 	return newHandler(data, opts)
 }
@@ -75,8 +88,8 @@ func newHandler(data Dataset, opts Options) *handler {
 	if opts.SearchResultLimit <= 0 {
 		opts.SearchResultLimit = searchResultLimit
 	}
-	st, err := newStore(data)
-	h := &handler{st: st, stErr: err, opts: opts, mux: http.NewServeMux()}
+	h := &handler{opts: opts, mux: http.NewServeMux()}
+	h.setData(data)
 	h.mux.HandleFunc("GET /crm/v3/objects/{type}", h.list)
 	h.mux.HandleFunc("POST /crm/v3/objects/{type}/search", h.search)
 	h.mux.HandleFunc("POST /crm/v4/associations/{from}/{to}/batch/read", h.batchReadAssociations)
@@ -86,10 +99,19 @@ func newHandler(data Dataset, opts Options) *handler {
 	return h
 }
 
+// setData parses data and serves it from the next request on.
+func (h *handler) setData(data Dataset) {
+	st, err := newStore(data)
+	h.data.Store(&parsed{st: st, err: err})
+}
+
+// store is the dataset being served.
+func (h *handler) store() *store { return h.data.Load().st }
+
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := h.requests.Add(1)
-	if h.stErr != nil {
-		writeError(w, http.StatusInternalServerError, "", "hubspottest: "+h.stErr.Error())
+	if err := h.data.Load().err; err != nil {
+		writeError(w, http.StatusInternalServerError, "", "hubspottest: "+err.Error())
 		return
 	}
 	if !h.authorized(r) {
@@ -101,6 +123,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	every := int64(h.opts.RateLimitEvery)
 	if every > 0 && n%every == 0 {
 		h.rateLimited(w)
+		return
+	}
+	if e := int64(h.opts.ServerErrorEvery); e > 0 && n%e == 0 {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = w.Write([]byte("<html><body><h1>502 Bad Gateway</h1></body></html>"))
 		return
 	}
 	// The search endpoints do not send the rate-limit headers
@@ -168,7 +196,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		limit = n
 	}
 	var objs []*object
-	if c := h.st.types[t.name]; c != nil {
+	if c := h.store().types[t.name]; c != nil {
 		objs = c.active
 		if q.Get("archived") == "true" {
 			objs = c.archived
@@ -192,7 +220,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		h.st.render(&buf, t.name, o, props, assocTypes)
+		h.store().render(&buf, t.name, o, props, assocTypes)
 	}
 	buf.WriteByte(']')
 	if end < len(objs) {
@@ -281,7 +309,7 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request) {
 		descending = so.Direction == "DESCENDING"
 	}
 	var index []*object
-	if c := h.st.types[t.name]; c != nil {
+	if c := h.store().types[t.name]; c != nil {
 		index = c.byTS
 	}
 	spans, msg := filterSpans(index, req)
@@ -312,7 +340,7 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request) {
 		if descending {
 			k = total - 1 - i
 		}
-		h.st.render(&buf, t.name, at(index, spans, k), props, nil)
+		h.store().render(&buf, t.name, at(index, spans, k), props, nil)
 	}
 	buf.WriteByte(']')
 	if end < total {
@@ -477,7 +505,7 @@ func (h *handler) batchReadAssociations(w http.ResponseWriter, r *http.Request) 
 	var results, errs bytes.Buffer
 	nres, nerr := 0, 0
 	for _, in := range req.Inputs {
-		refs, _ := h.st.associations(from.name, in.ID, to.name)
+		refs, _ := h.store().associations(from.name, in.ID, to.name)
 		if len(refs) == 0 {
 			if nerr > 0 {
 				errs.WriteByte(',')
@@ -647,3 +675,9 @@ func (s *Server) Close() { s.srv.Close() }
 // Requests is the number of requests the server has received, refused and
 // rate-limited ones included.
 func (s *Server) Requests() int64 { return s.h.requests.Load() }
+
+// Replace serves data instead of the current dataset from the next
+// request on, as if the portal had changed between two runs (an object
+// archived, a deal updated). Paging cursors of earlier answers may point
+// elsewhere afterwards.
+func (s *Server) Replace(data Dataset) { s.h.setData(data) }

@@ -70,6 +70,10 @@ type Options struct {
 	RateLimitEvery int
 	// RetryAfterSeconds is the Retry-After of those answers; default 1.
 	RetryAfterSeconds int
+	// ServerErrorEvery makes every Nth API call (N, 2N, ...) answer 503
+	// Service Unavailable, as during an outage; 0 never does. A call that
+	// is also due a 429 gets the 429.
+	ServerErrorEvery int
 	// Now is the emulator's clock (token expiry, limit windows,
 	// DateTimeUTC); default time.Now.
 	Now func() time.Time
@@ -192,8 +196,10 @@ func emptyLineItems(raw json.RawMessage) json.RawMessage {
 
 // handler is the emulator.
 type handler struct {
-	opts        Options
-	collections map[string]*collection // by lower-case name
+	opts Options
+	// collections holds the served collections by lower-case name; tests
+	// swap in a changed dataset between runs.
+	collections atomic.Pointer[map[string]*collection]
 
 	requests     atomic.Int64
 	apiCalls     atomic.Int64
@@ -236,11 +242,18 @@ func newHandler(data Dataset, opts Options) *handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	h := &handler{opts: opts, collections: map[string]*collection{}, tokens: map[string]time.Time{}}
-	for _, def := range collectionDefs {
-		h.collections[strings.ToLower(def.name)] = newCollection(def, data[def.name])
-	}
+	h := &handler{opts: opts, tokens: map[string]time.Time{}}
+	h.setData(data)
 	return h
+}
+
+// setData indexes data and serves it from the next call on.
+func (h *handler) setData(data Dataset) {
+	colls := map[string]*collection{}
+	for _, def := range collectionDefs {
+		colls[strings.ToLower(def.name)] = newCollection(def, data[def.name])
+	}
+	h.collections.Store(&colls)
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -359,7 +372,7 @@ func writeValidation(w http.ResponseWriter, msg string) {
 }
 
 func (h *handler) serveAPI(w http.ResponseWriter, r *http.Request) {
-	c := h.collections[strings.ToLower(strings.TrimPrefix(strings.ToLower(r.URL.Path), APIPrefix))]
+	c := (*h.collections.Load())[strings.ToLower(strings.TrimPrefix(strings.ToLower(r.URL.Path), APIPrefix))]
 	if c == nil {
 		notFound(w)
 		return
@@ -385,6 +398,10 @@ func (h *handler) serveAPI(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", strconv.Itoa(h.opts.RetryAfterSeconds))
 		w.Header().Set("X-Rate-Limit-Problem", "minute")
 		w.WriteHeader(http.StatusTooManyRequests)
+		return
+	}
+	if h.opts.ServerErrorEvery > 0 && n%int64(h.opts.ServerErrorEvery) == 0 {
+		writeProblem(w, http.StatusServiceUnavailable, "ServiceUnavailable")
 		return
 	}
 	if !acceptsJSON(r.Header.Get("Accept")) {
@@ -618,6 +635,10 @@ func (s *Server) TokensIssued() int64 { return s.h.tokensIssued.Load() }
 
 // Unauthorized is the number of API calls answered 401.
 func (s *Server) Unauthorized() int64 { return s.h.unauthorized.Load() }
+
+// Replace serves data instead of the current dataset from the next call
+// on, as if the organisation had changed between two runs.
+func (s *Server) Replace(data Dataset) { s.h.setData(data) }
 
 // RevokeTokens invalidates every access token issued so far, as when a
 // custom connection is disconnected and reconnected: the next API call

@@ -1,4 +1,5 @@
--- Harvest clients, latest version per id.
+-- Harvest clients in the current view (staging/sync.sql): the latest
+-- version of each record the source still has.
 CREATE OR REPLACE TABLE staging.harvest_clients AS
 SELECT
     id                                  AS client_id,
@@ -9,5 +10,5 @@ SELECT
     address,
     created_at,
     updated_at
-FROM raw.harvest_clients
-QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC, _run_id DESC, _extracted_at DESC) = 1;
+FROM staging.current_versions('harvest', 'clients')
+WHERE _deleted_at IS NULL;

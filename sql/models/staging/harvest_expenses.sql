@@ -1,4 +1,5 @@
--- Harvest expenses, latest version per id. approved is Harvest's
+-- Harvest expenses in the current view (staging/sync.sql): the latest
+-- version of each record the source still has. approved is Harvest's
 -- is_closed.
 CREATE OR REPLACE TABLE staging.harvest_expenses AS
 SELECT
@@ -17,5 +18,6 @@ SELECT
     invoice_number,
     notes,
     updated_at
-FROM raw.harvest_expenses
-QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC, _run_id DESC, _extracted_at DESC) = 1;
+FROM staging.current_versions('harvest', 'expenses')
+WHERE _deleted_at IS NULL
+  AND id NOT IN (SELECT record_id FROM staging.reference_rejects WHERE source = 'harvest' AND stream = 'expenses');

@@ -1,4 +1,5 @@
--- Harvest invoices, latest version per id, and their line items.
+-- Harvest invoices in the current view (staging/sync.sql): the latest
+-- version of each record the source still has, and their line items.
 CREATE OR REPLACE TABLE staging.harvest_invoices AS
 SELECT
     id                                  AS invoice_id,
@@ -20,8 +21,8 @@ SELECT
     line_items,
     created_at,
     updated_at
-FROM raw.harvest_invoices
-QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC, _run_id DESC, _extracted_at DESC) = 1;
+FROM staging.current_versions('harvest', 'invoices')
+WHERE _deleted_at IS NULL;
 
 CREATE OR REPLACE TABLE staging.harvest_invoice_lines AS
 SELECT

@@ -1,4 +1,5 @@
--- Harvest projects, latest version per id. budget is in hours when
+-- Harvest projects in the current view (staging/sync.sql): the latest
+-- version of each record the source still has. budget is in hours when
 -- budget_by is "project" or "task", in money when it is "project_cost".
 CREATE OR REPLACE TABLE staging.harvest_projects AS
 SELECT
@@ -19,5 +20,5 @@ SELECT
     notes,
     created_at,
     updated_at
-FROM raw.harvest_projects
-QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC, _run_id DESC, _extracted_at DESC) = 1;
+FROM staging.current_versions('harvest', 'projects')
+WHERE _deleted_at IS NULL;

@@ -10,5 +10,5 @@ SELECT
     hourly_rate,
     budget,
     updated_at
-FROM raw.harvest_task_assignments
-QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC, _run_id DESC, _extracted_at DESC) = 1;
+FROM staging.current_versions('harvest', 'task_assignments')
+WHERE _deleted_at IS NULL;

@@ -1,4 +1,5 @@
--- Harvest tasks, latest version per id.
+-- Harvest tasks in the current view (staging/sync.sql): the latest
+-- version of each record the source still has.
 CREATE OR REPLACE TABLE staging.harvest_tasks AS
 SELECT
     id                                  AS task_id,
@@ -7,5 +8,5 @@ SELECT
     default_hourly_rate,
     coalesce(is_active, true)           AS is_active,
     updated_at
-FROM raw.harvest_tasks
-QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC, _run_id DESC, _extracted_at DESC) = 1;
+FROM staging.current_versions('harvest', 'tasks')
+WHERE _deleted_at IS NULL;

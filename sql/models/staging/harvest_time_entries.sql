@@ -1,4 +1,5 @@
--- Harvest time entries, latest version per id. approved is Harvest's
+-- Harvest time entries in the current view (staging/sync.sql): the latest
+-- version of each record the source still has. approved is Harvest's
 -- is_closed (the timesheet was approved); billed means an invoice is
 -- linked or Harvest marks the entry as billed.
 CREATE OR REPLACE TABLE staging.harvest_time_entries AS
@@ -25,5 +26,6 @@ SELECT
     locked_reason,
     created_at,
     updated_at
-FROM raw.harvest_time_entries
-QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC, _run_id DESC, _extracted_at DESC) = 1;
+FROM staging.current_versions('harvest', 'time_entries')
+WHERE _deleted_at IS NULL
+  AND id NOT IN (SELECT record_id FROM staging.reference_rejects WHERE source = 'harvest' AND stream = 'time_entries');

@@ -1,4 +1,5 @@
--- Harvest users (the people who track time), latest version per id.
+-- Harvest users (the people who track time) in the current view (staging/sync.sql): the latest
+-- version of each record the source still has.
 CREATE OR REPLACE TABLE staging.harvest_users AS
 SELECT
     id                                  AS user_id,
@@ -8,5 +9,5 @@ SELECT
     default_hourly_rate,
     cost_rate,
     updated_at
-FROM raw.harvest_users
-QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC, _run_id DESC, _extracted_at DESC) = 1;
+FROM staging.current_versions('harvest', 'users')
+WHERE _deleted_at IS NULL;

@@ -1,4 +1,6 @@
--- HubSpot companies, latest version per id.
+-- HubSpot companies in the current view (staging/sync.sql): the latest
+-- version of each record the source still has (archived objects are
+-- deleted ones; they are in staging.deleted_records).
 CREATE OR REPLACE TABLE staging.hubspot_companies AS
 SELECT
     id                                  AS company_id,
@@ -11,5 +13,5 @@ SELECT
     coalesce(archived, false)           AS archived,
     created_at,
     updated_at
-FROM raw.hubspot_companies
-QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC, _run_id DESC, _extracted_at DESC) = 1;
+FROM staging.current_versions('hubspot', 'companies')
+WHERE _deleted_at IS NULL AND NOT coalesce(archived, false);

@@ -1,4 +1,6 @@
--- HubSpot deals, latest version per id.
+-- HubSpot deals in the current view (staging/sync.sql): the latest
+-- version of each record the source still has (archived objects are
+-- deleted ones; they are in staging.deleted_records).
 CREATE OR REPLACE TABLE staging.hubspot_deals AS
 SELECT
     id                                  AS deal_id,
@@ -13,5 +15,5 @@ SELECT
     coalesce(archived, false)           AS archived,
     created_at,
     updated_at
-FROM raw.hubspot_deals
-QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC, _run_id DESC, _extracted_at DESC) = 1;
+FROM staging.current_versions('hubspot', 'deals')
+WHERE _deleted_at IS NULL AND NOT coalesce(archived, false);

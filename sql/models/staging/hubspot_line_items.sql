@@ -1,4 +1,6 @@
--- HubSpot line items, latest version per id.
+-- HubSpot line items in the current view (staging/sync.sql): the latest
+-- version of each record the source still has (archived objects are
+-- deleted ones; they are in staging.deleted_records).
 CREATE OR REPLACE TABLE staging.hubspot_line_items AS
 SELECT
     id                                  AS line_item_id,
@@ -12,5 +14,5 @@ SELECT
     coalesce(archived, false)           AS archived,
     created_at,
     updated_at
-FROM raw.hubspot_line_items
-QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC, _run_id DESC, _extracted_at DESC) = 1;
+FROM staging.current_versions('hubspot', 'line_items')
+WHERE _deleted_at IS NULL AND NOT coalesce(archived, false);

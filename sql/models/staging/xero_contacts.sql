@@ -1,4 +1,5 @@
--- Xero contacts, latest version per id. tax_number is the VAT id.
+-- Xero contacts in the current view (staging/sync.sql): the latest
+-- version of each record the source still has. tax_number is the VAT id.
 CREATE OR REPLACE TABLE staging.xero_contacts AS
 SELECT
     id                                  AS contact_id,
@@ -13,5 +14,5 @@ SELECT
     staging.country_code(country)       AS country,
     email,
     updated_at
-FROM raw.xero_contacts
-QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC, _run_id DESC, _extracted_at DESC) = 1;
+FROM staging.current_versions('xero', 'contacts')
+WHERE _deleted_at IS NULL;

@@ -1,5 +1,7 @@
--- Xero credit notes, latest version per id, and their allocations to
--- invoices.
+-- Xero credit notes in the current view (staging/sync.sql): the latest
+-- version of each record the source still has, and their allocations to
+-- invoices. VOIDED and DELETED credit notes stay, with their status (see
+-- xero_invoices.sql).
 CREATE OR REPLACE TABLE staging.xero_credit_notes AS
 SELECT
     id                                  AS credit_note_id,
@@ -18,9 +20,12 @@ SELECT
     remaining_credit,
     allocations,
     line_items,
+    status = 'VOIDED'                   AS voided,
+    CASE WHEN status = 'VOIDED' THEN _first_seen END  AS voided_at,
+    CASE WHEN status = 'DELETED' THEN _first_seen END AS deleted_at,
     updated_at
-FROM raw.xero_credit_notes
-QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC, _run_id DESC, _extracted_at DESC) = 1;
+FROM staging.current_versions('xero', 'credit_notes')
+WHERE _deleted_at IS NULL;
 
 CREATE OR REPLACE TABLE staging.xero_credit_allocations AS
 SELECT

@@ -1,4 +1,8 @@
--- Xero invoices and bills, latest version per id, and their line items.
+-- Xero invoices and bills in the current view (staging/sync.sql): the latest
+-- version of each record the source still has, and their line items.
+-- VOIDED and DELETED documents stay, with their status: Xero lists them,
+-- and they never count as issued (core.invoices). voided_at and
+-- deleted_at are when takt first read the document in that status.
 CREATE OR REPLACE TABLE staging.xero_invoices AS
 SELECT
     id                                  AS invoice_id,
@@ -21,9 +25,12 @@ SELECT
     amount_credited,
     fully_paid_on,
     line_items,
+    status = 'VOIDED'                   AS voided,
+    CASE WHEN status = 'VOIDED' THEN _first_seen END  AS voided_at,
+    CASE WHEN status = 'DELETED' THEN _first_seen END AS deleted_at,
     updated_at
-FROM raw.xero_invoices
-QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC, _run_id DESC, _extracted_at DESC) = 1;
+FROM staging.current_versions('xero', 'invoices')
+WHERE _deleted_at IS NULL;
 
 CREATE OR REPLACE TABLE staging.xero_invoice_lines AS
 SELECT

@@ -1,4 +1,7 @@
--- Xero payments, latest version per id.
+-- Xero payments in the current view (staging/sync.sql): the latest
+-- version of each record the source still has. A DELETED payment (a
+-- payment taken back in Xero) stays with its status and deleted_at, when
+-- takt first read it so; core.settlements leaves it out.
 CREATE OR REPLACE TABLE staging.xero_payments AS
 SELECT
     id                                  AS payment_id,
@@ -13,6 +16,7 @@ SELECT
     invoice_number,
     credit_note_id,
     credit_note_number,
+    CASE WHEN status = 'DELETED' THEN _first_seen END AS deleted_at,
     updated_at
-FROM raw.xero_payments
-QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC, _run_id DESC, _extracted_at DESC) = 1;
+FROM staging.current_versions('xero', 'payments')
+WHERE _deleted_at IS NULL;
