@@ -10,28 +10,14 @@ import (
 	"unicode/utf8"
 )
 
-// utf8BOM is the byte order mark Excel writes in front of "CSV UTF-8" files.
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
-
-// table is a CSV file split into its header and data rows.
-type table struct {
-	// header holds the column names as written, without surrounding spaces.
-	header []string
-	rows   []tableRow
-}
-
-// tableRow is one data row with the line a spreadsheet shows it on (the
-// header is line 1), so that errors point where the controller looks.
-type tableRow struct {
-	line  int
-	cells []string
-}
-
-// readTable parses a file's bytes. file is the base name used in errors.
-func readTable(file string, data []byte) (*table, error) {
-	data = bytes.TrimPrefix(data, utf8BOM)
+// readCSV splits a csv file (already decoded to UTF-8) into its header and
+// rows. sep 0 means detect the separator from the header line.
+func readCSV(file string, data []byte, sep rune) (*table, error) {
 	r := csv.NewReader(bytes.NewReader(data))
-	r.Comma = detectSeparator(data)
+	if sep == 0 {
+		sep = detectSeparator(data)
+	}
+	r.Comma = sep
 	// Cell counts are checked below with a message naming the line.
 	r.FieldsPerRecord = -1
 
@@ -42,7 +28,7 @@ func readTable(file string, data []byte) (*table, error) {
 	if err != nil {
 		return nil, parseError(file, 1, err)
 	}
-	t := &table{header: make([]string, len(header))}
+	t := &table{file: file, unit: "line", header: make([]string, len(header)), headerAt: 1}
 	for i, h := range header {
 		if !utf8.ValidString(h) {
 			return nil, fmt.Errorf("files: %s line 1: header %q is not UTF-8 text; want the file saved as CSV UTF-8", file, h)
@@ -72,11 +58,20 @@ func readTable(file string, data []byte) (*table, error) {
 		if blank(rec) {
 			continue
 		}
+		row := tableRow{at: sheetLine, row: sheetLine - 1, raw: rawJSON(t.header, rec)}
 		if len(rec) != len(header) {
-			return nil, fmt.Errorf("files: %s line %d: %d cells; want %d, one per header column (a value containing the separator %q must be in double quotes)",
-				file, sheetLine, len(rec), len(header), r.Comma)
+			row.broken = &problem{
+				rule: ruleWrongCellCount,
+				msg:  fmt.Sprintf("%d cells", len(rec)),
+				want: fmt.Sprintf("%d, one per header column (a value containing the separator %q must be in double quotes)", len(header), r.Comma),
+			}
+		} else {
+			row.cells = make([]cell, len(rec))
+			for i, c := range rec {
+				row.cells[i] = cell{text: c}
+			}
 		}
-		t.rows = append(t.rows, tableRow{line: sheetLine, cells: rec})
+		t.rows = append(t.rows, row)
 	}
 }
 
@@ -106,30 +101,29 @@ func parseError(file string, line int, err error) error {
 	return fmt.Errorf("files: %s line %d: %v; want a quoted value to be quoted as a whole, with any double quote inside it doubled (\"\")", file, line, err)
 }
 
-// detectSeparator picks ';' or ',' by which of them the header line uses
-// more often outside double quotes; German Excel writes ';', most other
-// exports ','.
+// detectSeparator picks the separator the header line uses most outside
+// double quotes among ',', ';', tab and '|'; German Excel writes ';', most
+// other exports ','. A tie or none at all means ','.
 func detectSeparator(data []byte) rune {
-	commas, semicolons := 0, 0
+	counts := map[byte]int{}
 	quoted := false
+loop:
 	for _, c := range data {
 		switch {
 		case c == '"':
 			quoted = !quoted
 		case quoted:
 		case c == '\n':
-			if semicolons > commas {
-				return ';'
-			}
-			return ','
-		case c == ',':
-			commas++
-		case c == ';':
-			semicolons++
+			break loop
+		case c == ',' || c == ';' || c == '\t' || c == '|':
+			counts[c]++
 		}
 	}
-	if semicolons > commas {
-		return ';'
+	best := byte(',')
+	for _, c := range []byte{';', '\t', '|'} {
+		if counts[c] > counts[best] {
+			best = c
+		}
 	}
-	return ','
+	return rune(best)
 }

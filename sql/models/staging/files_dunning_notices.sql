@@ -1,10 +1,17 @@
--- Dunning notices from the current version of dunning_notices.csv.
+-- Dunning notices from the current version of every dunning notices file
+-- (staging.files_current); the same id in several files is taken from
+-- the newest file (its modification time, then the later load, then the
+-- later file name).
 CREATE OR REPLACE TABLE staging.files_dunning_notices AS
+WITH current_rows AS (
+    SELECT r.*
+    FROM raw.files_dunning_notices r
+    JOIN staging.files_current c
+      ON c.stream = 'dunning_notices' AND c.file = r.file AND c.file_sha256 = r.file_sha256
+    -- A version loaded twice (a retried run) is taken from its latest load.
+    QUALIFY r._run_id = max(r._run_id) OVER (PARTITION BY r.file)
+)
 SELECT id AS notice_id, trim(invoice_number) AS invoice_number, level, notice_date, fee, upper(currency) AS currency,
        file, row AS file_row
-FROM raw.files_dunning_notices
--- The current version is the file whose hash is the stream's committed
--- cursor (a version whose load failed half-way never becomes current; an
--- emptied file is a version with no rows), as loaded by its latest run.
-WHERE file_sha256 = (SELECT cursor FROM ops.stream_cursors WHERE source = 'files' AND stream = 'dunning_notices')
-QUALIFY _run_id = max(_run_id) OVER ();
+FROM current_rows
+QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC, _run_id DESC, file DESC) = 1;
