@@ -1,7 +1,10 @@
 // Package httpapi is the one HTTP client every connector uses: it sends a
 // request, retries what a vendor asks to be retried (429 with Retry-After,
 // 5xx, timeouts) with bounded exponential backoff and jitter, and turns what
-// is left into errors that say which URL answered what.
+// is left into errors that say which URL answered what. With a Limiter it
+// also paces requests to the vendor's documented limits and to the vendor's
+// own count of what is left, so that a run slows down before a 429 rather
+// than after it.
 //
 // Connector glue (auth headers, paging, wire types) stays in the connector;
 // this package knows nothing about any vendor.
@@ -33,30 +36,83 @@ type Client struct {
 	MaxDelay time.Duration
 	// Logger receives one line per retry.
 	Logger *slog.Logger
-	// OnWait, if set, is told about every wait before a retry, e.g. to show
-	// rate-limit waits on a progress bar. reason is "rate_limited",
-	// "server_error" or "transport_error".
+	// OnWait, if set, is told about every wait, e.g. to show rate-limit
+	// waits on a progress bar. reason is "throttled" (the Limiter paces the
+	// request), "rate_limited" (the vendor answered 429), "server_error" or
+	// "transport_error". A context made with WithWaitObserver is told too.
 	OnWait func(reason string, d time.Duration)
+	// Limiter, if set, paces requests to the vendor's documented limits
+	// before the vendor has to refuse them; every attempt counts.
+	Limiter *Limiter
+	// MaxRetryAfter is the longest Retry-After a request waits out (capped
+	// at MaxDelay per wait, the Limiter holding the rest); a vendor asking
+	// for more (a daily budget spent) fails the request at once with
+	// ErrQuotaExhausted instead of retrying into the same refusal.
+	MaxRetryAfter time.Duration
 
 	sleep func(ctx context.Context, d time.Duration) error
 	rand  func() float64
 }
 
 // New returns a client with takt's defaults: 60 s per attempt, 6 attempts,
-// backoff from 500 ms doubling up to 30 s.
+// backoff from 500 ms doubling up to 30 s, Retry-After honoured up to 10
+// minutes, no Limiter.
 func New(logger *slog.Logger) *Client {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Client{
-		HTTP:        &http.Client{Timeout: 60 * time.Second},
-		MaxAttempts: 6,
-		BaseDelay:   500 * time.Millisecond,
-		MaxDelay:    30 * time.Second,
-		Logger:      logger,
-		sleep:       sleepCtx,
-		rand:        rand.Float64,
+		HTTP:          &http.Client{Timeout: 60 * time.Second},
+		MaxAttempts:   6,
+		BaseDelay:     500 * time.Millisecond,
+		MaxDelay:      30 * time.Second,
+		MaxRetryAfter: 10 * time.Minute,
+		Logger:        logger,
+		sleep:         sleepCtx,
+		rand:          rand.Float64,
 	}
+}
+
+type waitObserverKey struct{}
+
+// WithWaitObserver returns a context whose requests report every wait to fn
+// as well as to Client.OnWait, so that a caller can tell whose request
+// waited (the pipeline shows it on the line of the stream).
+func WithWaitObserver(ctx context.Context, fn func(reason string, d time.Duration)) context.Context {
+	return context.WithValue(ctx, waitObserverKey{}, fn)
+}
+
+// notifyWait tells OnWait and the context's observer about a wait.
+func (c *Client) notifyWait(ctx context.Context, reason string, d time.Duration) {
+	if c.OnWait != nil {
+		c.OnWait(reason, d)
+	}
+	if fn, ok := ctx.Value(waitObserverKey{}).(func(string, time.Duration)); ok && fn != nil {
+		fn(reason, d)
+	}
+}
+
+// throttle waits until the Limiter lets req go and takes its place among
+// the requests in flight; the returned function gives the place back.
+func (c *Client) throttle(ctx context.Context, req *http.Request) (func(), error) {
+	wait, win, cancel, err := c.Limiter.reserve(req)
+	if err != nil {
+		return nil, err
+	}
+	if wait > 0 {
+		level := slog.LevelDebug
+		if wait >= time.Second {
+			level = slog.LevelInfo
+		}
+		c.Logger.LogAttrs(ctx, level, "waiting for the rate limit",
+			slog.String("vendor", c.Limiter.vendor), slog.String("window", win.Name), slog.Duration("wait", wait))
+		c.notifyWait(ctx, "throttled", wait)
+		if err := c.sleep(ctx, wait); err != nil {
+			cancel()
+			return nil, err
+		}
+	}
+	return c.Limiter.acquire(ctx)
 }
 
 // ErrUnreachable is wrapped by the error Do returns when no attempt got an
@@ -103,7 +159,20 @@ func (c *Client) Do(ctx context.Context, newReq func(ctx context.Context) (*http
 		if err != nil {
 			return nil, err
 		}
+		// The request is built before the limiter is asked, so that a
+		// request newReq itself sends (an access token) never waits for a
+		// place held by the request it is building.
+		limited := c.Limiter.applies(req)
+		release := func() {}
+		if limited {
+			if release, err = c.throttle(ctx, req); err != nil {
+				return nil, fmt.Errorf("%s %s: %w", req.Method, redact(req), err)
+			}
+		}
 		resp, err := c.HTTP.Do(req)
+		if err != nil {
+			release()
+		}
 		var wait time.Duration
 		var reason string
 		switch {
@@ -124,14 +193,27 @@ func (c *Client) Do(ctx context.Context, newReq func(ctx context.Context) (*http
 			reason = "transport_error"
 			wait = c.backoff(attempt)
 		case resp.StatusCode < 400:
+			if limited {
+				c.Limiter.observe(resp.Header, resp.StatusCode, 0, false)
+				resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
+			}
 			return resp, nil
 		default:
 			gotResponse = true
 			body := readSnippet(resp.Body)
 			resp.Body.Close()
+			release()
+			ra, hasRA := retryAfter(resp.Header.Get("Retry-After"), time.Now())
+			if limited {
+				c.Limiter.observe(resp.Header, resp.StatusCode, ra, hasRA)
+			}
 			se := &StatusError{Method: req.Method, URL: redact(req), Status: resp.StatusCode, Body: body, Attempts: attempt}
 			if !retryableStatus(resp.StatusCode) {
 				return nil, se
+			}
+			if hasRA && c.MaxRetryAfter > 0 && ra > c.MaxRetryAfter {
+				return nil, fmt.Errorf("%w: %w: the answer asks to wait %s, longer than takt waits (%s); the next run continues from the stored cursors",
+					se, ErrQuotaExhausted, ra.Round(time.Second), c.MaxRetryAfter)
 			}
 			lastErr = se
 			reason = "server_error"
@@ -139,7 +221,7 @@ func (c *Client) Do(ctx context.Context, newReq func(ctx context.Context) (*http
 			if resp.StatusCode == http.StatusTooManyRequests {
 				reason = "rate_limited"
 			}
-			if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			if hasRA {
 				wait = min(ra, c.MaxDelay)
 			}
 		}
@@ -149,9 +231,7 @@ func (c *Client) Do(ctx context.Context, newReq func(ctx context.Context) (*http
 		c.Logger.LogAttrs(ctx, slog.LevelWarn, "retrying request",
 			slog.String("reason", reason), slog.Int("attempt", attempt),
 			slog.Duration("wait", wait), slog.String("error", lastErr.Error()))
-		if c.OnWait != nil {
-			c.OnWait(reason, wait)
-		}
+		c.notifyWait(ctx, reason, wait)
 		if err := c.sleep(ctx, wait); err != nil {
 			return nil, err
 		}

@@ -71,6 +71,10 @@ func Open(ctx context.Context, path string, opts Options) (*Warehouse, error) {
 	dsn := path
 	if path == ":memory:" {
 		dsn = ""
+	} else if err := CheckFree(path); err != nil {
+		// A long-running takt (serve) owns the file: say so before DuckDB
+		// answers with its lock error.
+		return nil, err
 	}
 	threads, limit := opts.Threads, opts.MemoryLimit
 	connector, err := duckdb.NewConnector(dsn, func(ex driver.ExecerContext) error {
@@ -108,7 +112,7 @@ func (w *Warehouse) Close() error { return w.DB.Close() }
 func openError(path string, err error) error {
 	msg := err.Error()
 	if strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock") {
-		return fmt.Errorf("warehouse %s: %w: stop the other takt (or wait for its run to end) and try again: %v", path, ErrLocked, err)
+		return lockedError(path, err)
 	}
 	return fmt.Errorf("warehouse %s: open: %w", path, err)
 }
