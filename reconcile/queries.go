@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -84,8 +85,14 @@ type Exception struct {
 	InvoiceNumbers []string
 	Amount         decimal.Decimal // at stake, in Currency; signed where the kind says so
 	Currency       string
-	MatchLevel     string // direct_link, project_period, customer_period, rate_card
+	MatchLevel     string // direct_link, project_month, customer_month, rate_card, budget, milestone, customer, vat
 	Reason         string
+	// Acknowledgement is the latest acknowledgement of the exception, if
+	// any; Acknowledged is true only while the exception still has the
+	// amount and records it was acknowledged with (a changed finding needs
+	// a new look).
+	Acknowledgement *Acknowledgement
+	Acknowledged    bool
 }
 
 // Exceptions returns the current exceptions ordered by kind, customer and
@@ -116,6 +123,43 @@ func Exceptions(ctx context.Context, db *sql.DB) ([]Exception, error) {
 			return nil, err
 		}
 		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	acks, err := latestAcks(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		e := &out[i]
+		if a, ok := acks[e.ID]; ok {
+			e.Acknowledgement = a
+			e.Acknowledged = a.Amount.Equal(e.Amount) && a.Currency == e.Currency && slices.Equal(a.SourceIDs, e.SourceIDs)
+		}
+	}
+	return out, nil
+}
+
+// latestAcks reads the latest acknowledgement of each exception.
+func latestAcks(ctx context.Context, db *sql.DB) (map[string]*Acknowledgement, error) {
+	rows, err := db.QueryContext(ctx, sqlfiles.Query("billing_latest_acks"))
+	if err != nil {
+		return nil, fmt.Errorf("reconcile: acknowledgements: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]*Acknowledgement{}
+	for rows.Next() {
+		var id, amount, ids string
+		a := &Acknowledgement{}
+		if err := rows.Scan(&id, &a.No, &a.By, &a.At, &a.Reason, &amount, &a.Currency, &ids, &a.AuditSeq); err != nil {
+			return nil, fmt.Errorf("reconcile: acknowledgements: %w", err)
+		}
+		a.Amount = decimal.RequireFromString(amount)
+		if err := json.Unmarshal([]byte(ids), &a.SourceIDs); err != nil {
+			return nil, fmt.Errorf("reconcile: acknowledgement of %s: %w", id, err)
+		}
+		out[id] = a
 	}
 	return out, rows.Err()
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,12 +20,25 @@ func newExceptionsCmd(g *globals) *cobra.Command {
 involved, the amount at stake and a sentence that explains it.
 
 Kinds: double_billed (the same work billed twice), rate_mismatch (an
-entry's rate differs from the rate card valid on its date).
+entry's rate differs from the rate card valid on its date), over_budget
+(work beyond the budget without an approved change request),
+billed_not_approved, changed_after_billing (hours or rate changed after
+the invoice), milestone_not_invoiced, invoice_without_work (invoiced hours
+beyond approved hours), customer_unmatched, reverse_charge_without_vat_id
+and stale_unbilled (approved work older than reconcile.stale_after_days).
+match_level says how work and invoice were tied: direct_link,
+project_month, customer_month, or rate_card, budget, milestone, customer,
+vat for findings against master data.
+
+Acknowledge one with "takt exceptions ack ID --by USER --reason TEXT"; the
+acknowledgement is kept and shown, and stops counting when the finding's
+amount or records change.
 
 With --format json the output is an array of objects with id, kind,
 customer, customer_id, project, project_code, amount (string, fixed
 decimals), currency, source_ids (array of the source systems' ids),
-invoice_numbers, match_level and reason.`,
+invoice_numbers, match_level, reason, acknowledged (bool) and
+acknowledgement ({by, at, reason, amount, source_ids} or null).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.checkFormat(); err != nil {
@@ -43,7 +57,60 @@ invoice_numbers, match_level and reason.`,
 		},
 	}
 	addFormatFlag(cmd, g)
+	cmd.AddCommand(newAckCmd(g))
 	return cmd
+}
+
+func newAckCmd(g *globals) *cobra.Command {
+	var by, reason string
+	cmd := &cobra.Command{
+		Use:   "ack ID --by USER --reason TEXT",
+		Short: "Acknowledge an exception with a reason (kept in the audit trail)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := g.checkFormat(); err != nil {
+				return err
+			}
+			if err := requireBy(by); err != nil {
+				return err
+			}
+			_, wh, err := g.openForReading(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer wh.Close()
+			a, err := reconcile.Acknowledge(cmd.Context(), wh.DB, args[0], by, reason, nil)
+			if err != nil {
+				return err
+			}
+			if g.format == "json" {
+				return writeJSON(g, toAckJSON(a))
+			}
+			fmt.Fprintf(g.stdout, "%s acknowledged by %s (%s %s): %s\n", args[0], a.By, money.Fixed(a.Amount, 2), a.Currency, a.Reason)
+			return nil
+		},
+	}
+	addFormatFlag(cmd, g)
+	cmd.Flags().StringVar(&by, "by", "", "who acknowledges")
+	cmd.Flags().StringVar(&reason, "reason", "", "why the exception needs no action")
+	return cmd
+}
+
+type ackJSON struct {
+	By        string   `json:"by"`
+	At        string   `json:"at"`
+	Reason    string   `json:"reason"`
+	Amount    string   `json:"amount"`
+	Currency  string   `json:"currency"`
+	SourceIDs []string `json:"source_ids"`
+}
+
+func toAckJSON(a *reconcile.Acknowledgement) *ackJSON {
+	if a == nil {
+		return nil
+	}
+	return &ackJSON{By: a.By, At: a.At.UTC().Format(time.RFC3339), Reason: a.Reason, Amount: money.Fixed(a.Amount, 2), Currency: a.Currency,
+		SourceIDs: a.SourceIDs}
 }
 
 type exceptionJSON struct {
@@ -59,6 +126,10 @@ type exceptionJSON struct {
 	InvoiceNumbers []string `json:"invoice_numbers"`
 	MatchLevel     string   `json:"match_level"`
 	Reason         string   `json:"reason"`
+	Acknowledged   bool     `json:"acknowledged"`
+	// Acknowledgement is the latest one, also when the finding changed
+	// since (then acknowledged is false).
+	Acknowledgement *ackJSON `json:"acknowledgement"`
 }
 
 func printExceptions(g *globals, exc []reconcile.Exception) error {
@@ -69,15 +140,23 @@ func printExceptions(g *globals, exc []reconcile.Exception) error {
 				ID: e.ID, Kind: e.Kind, Customer: e.Customer, CustomerID: e.CustomerID, Project: e.Project,
 				ProjectCode: e.ProjectCode, Amount: money.Fixed(e.Amount, 2), Currency: e.Currency,
 				SourceIDs: e.SourceIDs, InvoiceNumbers: e.InvoiceNumbers, MatchLevel: e.MatchLevel, Reason: e.Reason,
+				Acknowledged: e.Acknowledged, Acknowledgement: toAckJSON(e.Acknowledgement),
 			})
 		}
 		return writeJSON(g, out)
 	}
 	tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "KIND\tCUSTOMER\tAMOUNT\tRECORDS\tREASON")
+	fmt.Fprintln(tw, "KIND\tCUSTOMER\tAMOUNT\tRECORDS\tACK\tREASON")
 	for _, e := range exc {
-		fmt.Fprintf(tw, "%s\t%s\t%s %s\t%s\t%s\n", e.Kind, e.Customer, money.Fixed(e.Amount, 2), e.Currency,
-			strings.Join(e.SourceIDs, ","), e.Reason)
+		ack := ""
+		switch {
+		case e.Acknowledged:
+			ack = "ok: " + e.Acknowledgement.By
+		case e.Acknowledgement != nil:
+			ack = "changed since " + e.Acknowledgement.By
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s %s\t%s\t%s\t%s\n", e.Kind, e.Customer, money.Fixed(e.Amount, 2), e.Currency,
+			strings.Join(e.SourceIDs, ","), ack, e.Reason)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -1,0 +1,444 @@
+//go:build duckdb_arrow
+
+// Command takt-bench measures reconciliation and a draft billing run on a
+// generated firm of any size, and the same core reconciliation queries on
+// PostgreSQL 15 for comparison:
+//
+//	go run -tags duckdb_arrow ./cmd/takt-bench -entries 10000000 -pg
+//
+// It generates the firm straight into the raw tables of a fresh warehouse
+// (SQL inside DuckDB, no HTTP), builds staging and core once, then, each
+// phase in a process of its own so that peak memory (VmHWM) is the
+// phase's: rebuilds the reconcile models (unbilled work, exceptions) and
+// creates a draft run of the last month; with -pg it copies the core
+// tables into a throwaway PostgreSQL cluster (initdb and pg_ctl from
+// -pg-bin, on 127.0.0.1, in a temp dir, removed afterwards) and times six
+// reconciliation queries on both engines, pair by pair. Results are
+// printed as one JSON object per phase.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/takt-billing/takt/extract"
+	"github.com/takt-billing/takt/extract/files"
+	"github.com/takt-billing/takt/extract/harvest"
+	"github.com/takt-billing/takt/extract/hubspot"
+	"github.com/takt-billing/takt/extract/xero"
+	"github.com/takt-billing/takt/internal/warehouse"
+	"github.com/takt-billing/takt/load"
+	"github.com/takt-billing/takt/reconcile"
+	"github.com/takt-billing/takt/transform"
+)
+
+var asOf = time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
+
+type options struct {
+	entries int
+	dir     string
+	phase   string
+	pg      bool
+	pgBin   string
+	threads int
+	memory  string
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.entries, "entries", 1_000_000, "time entries to generate")
+	flag.StringVar(&o.dir, "dir", "", "folder for the warehouse (default: a temp folder, removed afterwards)")
+	flag.StringVar(&o.phase, "phase", "all", "all, generate, reconcile or pg")
+	flag.BoolVar(&o.pg, "pg", false, "also compare with PostgreSQL")
+	flag.StringVar(&o.pgBin, "pg-bin", "/usr/lib/postgresql/15/bin", "folder of initdb, pg_ctl and psql of PostgreSQL 15")
+	flag.IntVar(&o.threads, "threads", 2, "DuckDB threads")
+	flag.StringVar(&o.memory, "memory-limit", "3GB", "DuckDB memory limit")
+	flag.Parse()
+	if err := run(context.Background(), o); err != nil {
+		fmt.Fprintln(os.Stderr, "takt-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	if o.phase == "all" {
+		if o.dir == "" {
+			d, err := os.MkdirTemp("", "takt-bench-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(d)
+			o.dir = d
+		}
+		phases := []string{"generate", "reconcile"}
+		if o.pg {
+			phases = append(phases, "pg")
+		}
+		for _, p := range phases {
+			cmd := exec.CommandContext(ctx, os.Args[0], "-phase", p, "-entries", strconv.Itoa(o.entries), "-dir", o.dir,
+				"-threads", strconv.Itoa(o.threads), "-memory-limit", o.memory, "-pg-bin", o.pgBin)
+			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+			if err := cmd.Run(); err != nil {
+				return fmt.Errorf("phase %s: %w", p, err)
+			}
+		}
+		return nil
+	}
+	if o.dir == "" {
+		return fmt.Errorf("-phase %s needs -dir", o.phase)
+	}
+	wh, err := warehouse.Open(ctx, filepath.Join(o.dir, "bench.duckdb"), warehouse.Options{Threads: o.threads, MemoryLimit: o.memory})
+	if err != nil {
+		return err
+	}
+	defer wh.Close()
+	switch o.phase {
+	case "generate":
+		return generate(ctx, wh, o)
+	case "reconcile":
+		return reconcilePhase(ctx, wh, o)
+	case "pg":
+		return pgPhase(ctx, wh, o)
+	}
+	return fmt.Errorf("-phase %q: expected all, generate, reconcile or pg", o.phase)
+}
+
+// report prints one phase's figures as JSON with the process's peak RSS.
+func report(phase string, entries int, figures map[string]any) {
+	figures["phase"] = phase
+	figures["entries"] = entries
+	figures["peak_rss_mib"] = peakRSS()
+	b, _ := json.Marshal(figures)
+	fmt.Println(string(b))
+}
+
+// peakRSS is the process's peak resident set (VmHWM) in MiB.
+func peakRSS() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb / 1024
+		}
+	}
+	return -1
+}
+
+func secs(d time.Duration) float64 { return float64(d.Milliseconds()) / 1000 }
+
+func settings() transform.Settings {
+	return transform.Settings{BaseCurrency: "EUR", HomeCountry: "DE", StandardVAT: "19", PaymentTerms: 30, StaleAfterDays: 60, AsOf: asOf}
+}
+
+func generate(ctx context.Context, wh *warehouse.Warehouse, o options) error {
+	l := load.New(wh, nil)
+	for src, streams := range map[string][]extract.Stream{hubspot.Source: hubspot.Streams(), harvest.Source: harvest.Streams(),
+		xero.Source: xero.Streams(), files.Source: files.Streams()} {
+		if err := l.Register(ctx, src, streams); err != nil {
+			return err
+		}
+	}
+	runID, err := l.StartRun(ctx, "bench")
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	n := o.entries
+	customers := max(50, n/5000)
+	projects := customers * 3
+	params := map[string]string{"N": strconv.Itoa(n), "C": strconv.Itoa(customers), "P": strconv.Itoa(projects), "RUN": strconv.FormatInt(runID, 10)}
+	for _, stmt := range generateSQL {
+		q := stmt
+		for k, v := range params {
+			q = strings.ReplaceAll(q, "{"+k+"}", v)
+		}
+		if _, err := wh.DB.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("generate: %w\n%s", err, q)
+		}
+	}
+	if err := putFiles(ctx, wh, l, runID, projects); err != nil {
+		return err
+	}
+	gen := time.Since(start)
+	start = time.Now()
+	if err := transform.Run(ctx, wh, runID, settings(), nil); err != nil {
+		return err
+	}
+	tr := time.Since(start)
+	var rows int64
+	_ = wh.DB.QueryRowContext(ctx, `SELECT count(*) FROM core.time_entries`).Scan(&rows)
+	report("generate", n, map[string]any{"generate_s": secs(gen), "transform_all_layers_s": secs(tr), "core_time_entries": rows,
+		"customers": customers, "projects": projects})
+	return nil
+}
+
+// putFiles loads the rate cards (every project and task from 2024), a
+// milestone per fixed-price project and a few change requests as the
+// files connector would: one current file version per stream.
+func putFiles(ctx context.Context, wh *warehouse.Warehouse, l *load.Loader, runID int64, projects int) error {
+	u := time.Date(2026, 3, 31, 12, 0, 0, 0, time.UTC)
+	put := func(stream extract.Stream, rows [][]any) error {
+		b := extract.NewRecordBuilder(nil, stream.Schema)
+		defer b.Release()
+		for _, r := range rows {
+			if err := b.Append(append(r, "{}")...); err != nil {
+				return fmt.Errorf("%s: %w", stream.Name, err)
+			}
+		}
+		rec := b.NewRecord()
+		defer rec.Release()
+		if err := l.StartStream(ctx, runID, files.Source, stream.Name); err != nil {
+			return err
+		}
+		_, err := l.Append(ctx, runID, files.Source, stream.Name, extract.Batch{Record: rec, Cursor: rows[0][3].(string)})
+		return err
+	}
+	var cards, milestones, crs [][]any
+	tasks := []string{"Consulting", "Architecture", "Development", "Design", "Testing", "Training", "Management"}
+	for p := 0; p < projects; p++ {
+		code := "p" + strconv.Itoa(p)
+		if p%10 == 9 {
+			milestones = append(milestones, []any{"m" + strconv.Itoa(p), u, "milestones.csv", "bench-ms", int64(len(milestones) + 1), code, "Go-live",
+				dec("12000"), "EUR", time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 2, 3, 0, 0, 0, 0, time.UTC), nil, nil})
+			continue
+		}
+		for t, task := range tasks {
+			cards = append(cards, []any{fmt.Sprintf("rc%d-%d", p, t), u, "rate_cards.csv", "bench-rc", int64(len(cards) + 1), code, task,
+				dec(strconv.Itoa(100 + 10*t)), currencyOf(p), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), nil})
+		}
+		if p%40 == 3 {
+			crs = append(crs, []any{"cr" + strconv.Itoa(p), u, "change_requests.csv", "bench-cr", int64(len(crs) + 1), code, "Extra scope",
+				"approved", time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC), dec("200"), dec("24000"), currencyOf(p)})
+		}
+	}
+	for _, x := range []struct {
+		s    extract.Stream
+		rows [][]any
+	}{{files.RateCards, cards}, {files.Milestones, milestones}, {files.ChangeRequests, crs}} {
+		if err := put(x.s, x.rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// currencyOf is a project's currency: customers of every tenth project
+// group are in the US.
+func currencyOf(p int) string {
+	if (p%(3*10))/3 == 7 {
+		return "USD"
+	}
+	return "EUR"
+}
+
+// reconcilePhase rebuilds the reconcile layer (unbilled work and every
+// exception kind) and creates a draft run of the as-of month.
+func reconcilePhase(ctx context.Context, wh *warehouse.Warehouse, o options) error {
+	models, err := transform.Models()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	for _, m := range models {
+		if !strings.HasPrefix(m.Name, "reconcile.") {
+			continue
+		}
+		if _, err := wh.DB.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("model %s: %w", m.Name, err)
+		}
+	}
+	rec := time.Since(start)
+	var exc, unbilled int64
+	_ = wh.DB.QueryRowContext(ctx, `SELECT count(*) FROM reconcile.exceptions`).Scan(&exc)
+	_ = wh.DB.QueryRowContext(ctx, `SELECT count(*) FROM reconcile.unbilled_work`).Scan(&unbilled)
+	start = time.Now()
+	run, err := reconcile.CreateRun(ctx, wh.DB, reconcile.Settings{BaseCurrency: "EUR", HomeCountry: "DE", SellerVATID: "DE811111111", PaymentDays: 30},
+		reconcile.CreateOptions{Period: asOf, By: "bench"})
+	if err != nil {
+		return err
+	}
+	draft := time.Since(start)
+	lines, items := 0, 0
+	for _, inv := range run.Invoices {
+		lines += len(inv.Lines) + len(inv.WriteOffs)
+		for _, l := range inv.Lines {
+			items += len(l.Items)
+		}
+	}
+	// Leave the warehouse as it was, so that the phase can run again.
+	if err := reconcile.DiscardRun(ctx, wh.DB, run.ID, "bench", "benchmark run", nil); err != nil {
+		return err
+	}
+	report("reconcile", o.entries, map[string]any{"reconcile_models_s": secs(rec), "draft_run_s": secs(draft), "total_s": secs(rec + draft),
+		"exceptions": exc, "unbilled_items": unbilled, "run_invoices": len(run.Invoices), "run_lines": lines, "run_items": items})
+	return nil
+}
+
+// pgQueries are the reconciliation queries timed on both engines, written
+// in SQL both understand, over the same core tables.
+var pgQueries = []struct{ name, sql string }{
+	{"unbilled_per_project", `SELECT project_code, count(*), sum(round(hours * rate, 2)) FROM core_time_entries
+		WHERE approved AND billable AND NOT billed AND work_date <= DATE '2026-03-31' GROUP BY project_code`},
+	{"double_billed", `SELECT count(*), sum(round(hours * entry_rate, 2)) FROM (
+		SELECT hours, entry_rate, row_number() OVER (PARTITION BY external_reference_id ORDER BY created_at, entry_id) AS n
+		FROM core_time_entries WHERE billed AND external_reference_id IS NOT NULL) d WHERE n > 1`},
+	{"rate_mismatch", `SELECT count(*), sum(round(hours * (entry_rate - card_rate), 2)) FROM core_time_entries
+		WHERE approved AND billable AND card_rate IS NOT NULL AND entry_rate IS NOT NULL AND entry_rate <> card_rate`},
+	{"draft_run_per_customer_month", `SELECT customer_id, currency, sum(net) AS net, round(sum(net) * 0.19, 2) AS tax FROM (
+		SELECT customer_id, currency, project_code, task_name, rate, round(sum(hours) * rate, 2) AS net
+		FROM core_time_entries WHERE approved AND billable AND NOT billed AND work_date BETWEEN DATE '2026-03-01' AND DATE '2026-03-31'
+		GROUP BY customer_id, currency, project_code, task_name, rate) l GROUP BY customer_id, currency`},
+	{"over_budget", `SELECT project_id, sum(LEAST(hours, cum - allowed)) FROM (
+		SELECT e.project_id, e.hours, p.budget_hours AS allowed,
+		       sum(e.hours) OVER (PARTITION BY e.project_id ORDER BY e.work_date, e.entry_id) AS cum
+		FROM core_time_entries e JOIN core_projects p ON p.project_id = e.project_id
+		WHERE e.approved AND p.budget_hours IS NOT NULL) x WHERE cum > allowed GROUP BY project_id`},
+	{"invoice_lines_vs_entries", `SELECT count(*) FROM (
+		SELECT coalesce(e.invoice_id, l.invoice_id) AS invoice_id, coalesce(e.hours, 0) - coalesce(l.hours, 0) AS diff
+		FROM (SELECT invoice_id, project_id, entry_rate AS rate, sum(hours) AS hours FROM core_time_entries
+		      WHERE invoice_id IS NOT NULL GROUP BY invoice_id, project_id, entry_rate) e
+		FULL JOIN (SELECT invoice_id, project_id, unit_price AS rate, sum(quantity) AS hours FROM staging_harvest_invoice_lines
+		      WHERE kind = 'Service' GROUP BY invoice_id, project_id, unit_price) l
+		ON l.invoice_id = e.invoice_id AND l.project_id = e.project_id AND l.rate = e.rate) d WHERE diff <> 0`},
+}
+
+var pgTimeRe = regexp.MustCompile(`Time: ([0-9.]+) ms`)
+
+// pgPhase times the queries on DuckDB, copies the tables they read into a
+// throwaway PostgreSQL 15 cluster and times them there.
+func pgPhase(ctx context.Context, wh *warehouse.Warehouse, o options) error {
+	tables := map[string]string{
+		"core_time_entries": `SELECT entry_id, work_date, project_id, project_code, customer_id, currency, task_name, hours, entry_rate, card_rate, rate,
+			approved, billable, billed, invoice_id, external_reference_id, created_at FROM core.time_entries`,
+		"core_projects":                 `SELECT project_id, budget_hours FROM core.projects`,
+		"staging_harvest_invoice_lines": `SELECT invoice_id, project_id, kind, unit_price, quantity FROM staging.harvest_invoice_lines`,
+	}
+	for name, q := range tables {
+		if _, err := wh.DB.ExecContext(ctx, "CREATE OR REPLACE TABLE "+name+" AS "+q); err != nil {
+			return err
+		}
+	}
+	duck := map[string]float64{}
+	for _, q := range pgQueries {
+		best := 1e18
+		for range 2 {
+			start := time.Now()
+			if _, err := countRows(ctx, wh, q.sql); err != nil {
+				return fmt.Errorf("duckdb %s: %w", q.name, err)
+			}
+			best = min(best, float64(time.Since(start).Microseconds())/1000)
+		}
+		duck[q.name] = best
+	}
+	tmp, err := os.MkdirTemp("", "takt-bench-pg-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	data, sock := filepath.Join(tmp, "data"), tmp
+	pgBin := func(name string) string { return filepath.Join(o.pgBin, name) }
+	runCmd := func(name string, args ...string) (string, error) {
+		cmd := exec.CommandContext(ctx, pgBin(name), args...)
+		if os.Geteuid() == 0 {
+			// PostgreSQL refuses to run as root: the cluster belongs to the
+			// postgres user.
+			cmd = exec.CommandContext(ctx, "runuser", append([]string{"-u", "postgres", "--", pgBin(name)}, args...)...)
+		}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if os.Geteuid() == 0 {
+		if err := exec.CommandContext(ctx, "chown", "-R", "postgres", tmp).Run(); err != nil {
+			return fmt.Errorf("chown %s to postgres: %w", tmp, err)
+		}
+	}
+	if out, err := runCmd("initdb", "-D", data, "-U", "bench", "--no-sync", "-E", "UTF8"); err != nil {
+		return fmt.Errorf("initdb: %w\n%s", err, out)
+	}
+	port := "55432"
+	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %s -k %s -c fsync=off -c shared_buffers=1GB -c work_mem=256MB -c max_parallel_workers_per_gather=2", port, sock)
+	if out, err := runCmd("pg_ctl", "-D", data, "-o", opts, "-w", "-l", filepath.Join(tmp, "pg.log"), "start"); err != nil {
+		return fmt.Errorf("pg_ctl start: %w\n%s", err, out)
+	}
+	defer runCmd("pg_ctl", "-D", data, "-m", "fast", "stop")
+	psql := func(sqlText string) (string, error) {
+		return runCmd("psql", "-X", "-q", "-h", sock, "-p", port, "-U", "bench", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", "\\timing on", "-c", sqlText)
+	}
+	// The same rows travel as CSV files written by DuckDB.
+	loadStart := time.Now()
+	ddl := map[string]string{
+		"core_time_entries": `entry_id text, work_date date, project_id text, project_code text, customer_id text, currency text, task_name text,
+			hours numeric(18,4), entry_rate numeric(18,4), card_rate numeric(18,4), rate numeric(18,4), approved boolean, billable boolean,
+			billed boolean, invoice_id text, external_reference_id text, created_at timestamptz`,
+		"core_projects":                 `project_id text, budget_hours numeric(18,4)`,
+		"staging_harvest_invoice_lines": `invoice_id text, project_id text, kind text, unit_price numeric(18,4), quantity numeric(18,4)`,
+	}
+	for name := range tables {
+		csv := filepath.Join(tmp, name+".csv")
+		if _, err := wh.DB.ExecContext(ctx, fmt.Sprintf("COPY %s TO '%s' (HEADER false)", name, csv)); err != nil {
+			return err
+		}
+		if os.Geteuid() == 0 {
+			_ = exec.CommandContext(ctx, "chown", "postgres", csv).Run()
+		}
+		if out, err := psql(fmt.Sprintf("CREATE TABLE %s (%s); COPY %s FROM '%s' (FORMAT csv); ANALYZE %s;", name, ddl[name], name, csv, name)); err != nil {
+			return fmt.Errorf("psql load %s: %w\n%s", name, err, out)
+		}
+	}
+	loadPG := time.Since(loadStart)
+	pairs := map[string]any{}
+	for _, q := range pgQueries {
+		best := 1e18
+		for range 2 {
+			out, err := psql(q.sql)
+			if err != nil {
+				return fmt.Errorf("postgres %s: %w\n%s", q.name, err, out)
+			}
+			m := pgTimeRe.FindStringSubmatch(out)
+			if m == nil {
+				return fmt.Errorf("postgres %s: no timing in %q", q.name, out)
+			}
+			ms, _ := strconv.ParseFloat(m[1], 64)
+			best = min(best, ms)
+		}
+		pairs[q.name] = map[string]any{"duckdb_ms": round1(duck[q.name]), "postgres_ms": round1(best), "ratio": round1(best / duck[q.name])}
+	}
+	sumD, sumP := 0.0, 0.0
+	for _, q := range pgQueries {
+		sumD += duck[q.name]
+		sumP += pairs[q.name].(map[string]any)["postgres_ms"].(float64)
+	}
+	report("pg", o.entries, map[string]any{"pairs": pairs, "duckdb_total_ms": round1(sumD), "postgres_total_ms": round1(sumP),
+		"ratio_total": round1(sumP / sumD), "postgres_load_s": secs(loadPG)})
+	return nil
+}
+
+func round1(f float64) float64 { return float64(int64(f*10+0.5)) / 10 }
+
+func countRows(ctx context.Context, wh *warehouse.Warehouse, q string) (int64, error) {
+	rows, err := wh.DB.QueryContext(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var n int64
+	for rows.Next() {
+		n++
+	}
+	return n, rows.Err()
+}

@@ -1,0 +1,658 @@
+package reconcile
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/takt-billing/takt/internal/audit"
+	sqlfiles "github.com/takt-billing/takt/sql"
+)
+
+// CreateOptions say which run to create.
+type CreateOptions struct {
+	// Period is any day of the month to bill; work dated up to its last
+	// day is billed.
+	Period time.Time
+	// By is the user creating the run.
+	By string
+	// InvoiceDate is the invoices' date; zero means the warehouse's as-of
+	// day (the day of the last `takt run`).
+	InvoiceDate time.Time
+	// Now is the clock for timestamps; nil means time.Now.
+	Now func() time.Time
+}
+
+// maxCreateAttempts bounds the retries after a conflict with a run
+// created at the same time.
+const maxCreateAttempts = 4
+
+// CreateRun builds a draft run of the period from approved, billable,
+// unbilled work that no other open run holds, and stores it with its
+// claims and an audit record in one transaction. Two runs created at the
+// same time never share an item: the claims' primary key lets only one
+// of them commit; the other is rebuilt from what is left (and fails with
+// ErrNothingToBill if nothing is).
+func CreateRun(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) (*Run, error) {
+	if strings.TrimSpace(opt.By) == "" {
+		return nil, audit.ErrNoActor
+	}
+	var lastErr error
+	for attempt := 1; attempt <= maxCreateAttempts; attempt++ {
+		run, err := createOnce(ctx, db, s, opt)
+		if err == nil || !isConflict(err) {
+			return run, err
+		}
+		lastErr = err
+		time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
+	}
+	return nil, fmt.Errorf("billing: create run: %w (%d attempts): %v", ErrConflict, maxCreateAttempts, lastErr)
+}
+
+// isConflict reports whether err is DuckDB refusing a write because
+// another transaction wrote the same key.
+func isConflict(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{"conflict", "duplicate key", "constraint violat"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return errors.Is(err, ErrConflict)
+}
+
+func now(opt func() time.Time) time.Time {
+	if opt != nil {
+		return opt().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func createOnce(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) (*Run, error) {
+	s = s.withDefaults()
+	period := time.Date(opt.Period.Year(), opt.Period.Month(), 1, 0, 0, 0, 0, time.UTC)
+	periodEnd := period.AddDate(0, 1, -1)
+	invoiceDate := opt.InvoiceDate
+	if invoiceDate.IsZero() {
+		if err := db.QueryRowContext(ctx, sqlfiles.Query("billing_as_of")).Scan(&invoiceDate); err != nil {
+			return nil, fmt.Errorf("billing: the warehouse has no as-of day (run `takt run` first): %w", err)
+		}
+	}
+	invoiceDate = dateOnly(invoiceDate)
+	cands, held, err := loadCandidates(ctx, db, periodEnd, period.Format("2006-01"))
+	if err != nil {
+		return nil, err
+	}
+	if len(cands) == 0 {
+		msg := fmt.Sprintf("billing: %s: %v: no approved, billable, unbilled work up to %s", period.Format("2006-01"), ErrNothingToBill, periodEnd.Format(time.DateOnly))
+		if len(held) > 0 {
+			msg += fmt.Sprintf(" that is not already held by open run(s) %s (discard or export them first)", strings.Join(held, ", "))
+		}
+		return nil, errors.New(msg)
+	}
+	budgets := map[string]Budget{}
+	if !s.IgnoreBudgets {
+		if budgets, err = loadBudgets(ctx, db, periodEnd, cands); err != nil {
+			return nil, err
+		}
+	}
+	vat, err := loadVAT(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	fx, err := fxLookup(ctx, db, invoiceDate)
+	if err != nil {
+		return nil, err
+	}
+	invs, err := build(buildInput{Period: period, InvoiceDate: invoiceDate, Candidates: cands, Budgets: budgets, VAT: vat, FX: fx}, s)
+	if err != nil {
+		return nil, err
+	}
+	t := now(opt.Now)
+	run := &Run{Kind: KindInvoiceRun, Period: period.Format("2006-01"), PeriodEnd: periodEnd, InvoiceDate: invoiceDate,
+		Status: StatusDraft, CreatedBy: opt.By, CreatedAt: t, Invoices: invs, InputsHash: inputsHash(cands, budgets, s, invoiceDate)}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, sqlfiles.Query("billing_run_count"), run.Period).Scan(&n); err != nil {
+		return nil, err
+	}
+	run.ID = fmt.Sprintf("BR-%s-%02d", run.Period, n+1)
+	if err := insertRun(ctx, tx, run); err != nil {
+		return nil, err
+	}
+	rec, err := audit.Append(ctx, tx, t, audit.Entry{Actor: opt.By, Action: "run_created", Entity: "billing_run", EntityID: run.ID,
+		After: runSummary(run)})
+	if err != nil {
+		return nil, err
+	}
+	_ = rec
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("billing: create run %s: commit: %w", run.ID, err)
+	}
+	return run, nil
+}
+
+func dateOnly(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// insertRun writes a run, its invoices, lines, items and claims. Items
+// and claims go in one statement each (a run of a large firm holds
+// hundreds of thousands), as JSON arrays the database unpacks.
+func insertRun(ctx context.Context, tx *sql.Tx, run *Run) error {
+	if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_run"), run.ID, run.Kind, run.Period, run.PeriodEnd,
+		run.InvoiceDate, run.CreatedBy, run.CreatedAt, run.InputsHash, nullString(run.Reason)); err != nil {
+		return fmt.Errorf("billing: run %s: %w", run.ID, err)
+	}
+	type itemRow struct {
+		LineID   string `json:"line_id"`
+		ItemKey  string `json:"item_key"`
+		Quantity string `json:"quantity"`
+		Amount   string `json:"amount"`
+	}
+	type lineRow struct {
+		InvoiceID   string  `json:"invoice_id"`
+		LineID      string  `json:"line_id"`
+		Position    int     `json:"position"`
+		Kind        string  `json:"kind"`
+		ProjectCode *string `json:"project_code"`
+		Project     *string `json:"project"`
+		Task        *string `json:"task"`
+		Description string  `json:"description"`
+		Hours       *string `json:"hours"`
+		Rate        *string `json:"rate"`
+		Amount      string  `json:"amount"`
+		TaxRate     string  `json:"tax_rate"`
+		Manual      bool    `json:"manually_changed"`
+	}
+	opt := func(v string) *string {
+		if v == "" {
+			return nil
+		}
+		return &v
+	}
+	optDec := func(d decimal.NullDecimal) *string {
+		if !d.Valid {
+			return nil
+		}
+		v := d.Decimal.String()
+		return &v
+	}
+	var items []itemRow
+	var lines []lineRow
+	var claims []string
+	claimed := map[string]bool{}
+	for _, inv := range run.Invoices {
+		if err := insertInvoice(ctx, tx, run.ID, inv); err != nil {
+			return err
+		}
+		for _, l := range append(append([]Line{}, inv.Lines...), inv.WriteOffs...) {
+			lines = append(lines, lineRow{InvoiceID: inv.ID, LineID: l.ID, Position: l.Position, Kind: l.Kind, ProjectCode: opt(l.ProjectCode),
+				Project: opt(l.Project), Task: opt(l.Task), Description: l.Description, Hours: optDec(l.Hours), Rate: optDec(l.Rate),
+				Amount: l.Amount.String(), TaxRate: l.TaxRate.String(), Manual: l.ManuallyChanged})
+			for _, it := range l.Items {
+				items = append(items, itemRow{LineID: l.ID, ItemKey: it.Key, Quantity: it.Quantity.String(), Amount: it.Amount.String()})
+				key := it.Key
+				if inv.DocType == DocCreditNote {
+					key = creditClaim(inv.Corrects, it.Key)
+				}
+				if !claimed[key] {
+					claimed[key] = true
+					claims = append(claims, key)
+				}
+			}
+		}
+	}
+	lb, err := json.Marshal(lines)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_lines"), run.ID, string(lb)); err != nil {
+		return fmt.Errorf("billing: run %s: lines: %w", run.ID, err)
+	}
+	ib, err := json.Marshal(items)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_line_items"), run.ID, string(ib)); err != nil {
+		return fmt.Errorf("billing: run %s: items: %w", run.ID, err)
+	}
+	cb, err := json.Marshal(claims)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_claims"), string(cb), run.ID); err != nil {
+		return fmt.Errorf("billing: run %s: claim its work: %w", run.ID, err)
+	}
+	return nil
+}
+
+// creditClaim is the claim a credit note holds on an item of the invoice
+// it corrects: a second open correction of the same item is refused.
+func creditClaim(ref *DocRef, itemKey string) string {
+	return "credit:" + ref.RunID + "/" + ref.InvoiceID + ":" + itemKey
+}
+
+func insertInvoice(ctx context.Context, tx *sql.Tx, runID string, inv Invoice) error {
+	breakdown := make([]map[string]string, 0, len(inv.TaxBreakdown))
+	for _, t := range inv.TaxBreakdown {
+		breakdown = append(breakdown, map[string]string{"rate": t.Rate.StringFixed(2), "base": t.Base.StringFixed(2), "tax": t.Tax.StringFixed(2)})
+	}
+	tb, _ := json.Marshal(breakdown)
+	notes, _ := json.Marshal(inv.Notes)
+	var skPct, skAmt any
+	var skDays any
+	var skDate any
+	if inv.Skonto != nil {
+		skPct, skDays, skDate, skAmt = inv.Skonto.Percent.String(), inv.Skonto.Days, inv.Skonto.Date, inv.Skonto.Amount.String()
+	}
+	var fxRate, fxDate, fxSource any
+	var baseNet, baseTax, baseGross any
+	if inv.FX != nil {
+		fxRate, fxDate, fxSource = inv.FX.Rate.String(), inv.FX.Date, inv.FX.Source
+	}
+	if inv.Currency == inv.BaseCurrency || inv.FX != nil {
+		baseNet, baseTax, baseGross = inv.BaseNet.String(), inv.BaseTax.String(), inv.BaseGross.String()
+	}
+	var cRun, cInv, cNum, cDate any
+	if inv.Corrects != nil {
+		cRun, cInv, cNum, cDate = inv.Corrects.RunID, inv.Corrects.InvoiceID, inv.Corrects.Number, inv.Corrects.Date
+	}
+	if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_invoice"), runID, inv.ID, inv.Position, inv.DocType,
+		inv.CustomerID, inv.Customer, nullString(inv.Country), nullString(inv.VATID), nullString(inv.XeroContactID), inv.Currency,
+		inv.VATCase, inv.Net.String(), inv.Tax.String(), inv.Gross.String(), string(tb), inv.PaymentDays, inv.DueDate,
+		skPct, skDays, skDate, skAmt, string(notes), fxRate, fxDate, fxSource, inv.BaseCurrency, baseNet, baseTax, baseGross,
+		cRun, cInv, cNum, cDate); err != nil {
+		return fmt.Errorf("billing: run %s: invoice %s: %w", runID, inv.ID, err)
+	}
+	return nil
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullDec(d decimal.NullDecimal) any {
+	if !d.Valid {
+		return nil
+	}
+	return d.Decimal.String()
+}
+
+// runSummary is what the audit record of a run's creation or status
+// change holds: enough to recognise the run, not its whole content.
+func runSummary(r *Run) map[string]any {
+	invs := make([]map[string]string, 0, len(r.Invoices))
+	for _, i := range r.Invoices {
+		invs = append(invs, map[string]string{"invoice_id": i.ID, "customer_id": i.CustomerID, "currency": i.Currency,
+			"net": i.Net.StringFixed(2), "tax": i.Tax.StringFixed(2), "gross": i.Gross.StringFixed(2), "doc_type": i.DocType})
+	}
+	return map[string]any{"run_id": r.ID, "kind": r.Kind, "period": r.Period, "status": r.Status, "invoice_date": r.InvoiceDate.Format(time.DateOnly),
+		"inputs_hash": r.InputsHash, "invoices": invs}
+}
+
+func inputsHash(cands []Candidate, budgets map[string]Budget, s Settings, invoiceDate time.Time) string {
+	h := sha256.New()
+	for _, c := range cands {
+		fmt.Fprintf(h, "%s|%s|%s|%s|%s|%s\n", c.Key, c.CustomerID, c.Currency, c.Hours.String(), c.Rate.Decimal.String(), c.Amount.String())
+	}
+	codes := make([]string, 0, len(budgets))
+	for k := range budgets {
+		codes = append(codes, k)
+	}
+	slices.Sort(codes)
+	for _, k := range codes {
+		b := budgets[k]
+		fmt.Fprintf(h, "budget|%s|%s|%s|%s|%s|%s|%s\n", k, b.Hours.Decimal, b.Amount.Decimal, b.CRHours, b.CRAmount, b.UsedHours, b.UsedAmount)
+	}
+	st, _ := json.Marshal(s)
+	h.Write(st)
+	fmt.Fprintf(h, "date|%s", invoiceDate.Format(time.DateOnly))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// loadCandidates reads the work a run of the period may bill. Items held
+// by an open run, deferred to a later period, without a customer or
+// without a rate are left out; held lists the runs holding items.
+func loadCandidates(ctx context.Context, q querier, periodEnd time.Time, period string) (cands []Candidate, held []string, err error) {
+	rows, err := q.QueryContext(ctx, sqlfiles.Query("billing_candidates"), periodEnd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("billing: read unbilled work: %w", err)
+	}
+	defer rows.Close()
+	heldBy := map[string]bool{}
+	for rows.Next() {
+		var c Candidate
+		var hours, rate, amount, claimedBy, notBefore sql.NullString
+		if err := rows.Scan(&c.Key, &c.Kind, &c.SourceID, &c.CustomerID, &c.Customer, &c.ProjectCode, &c.Project, &c.BillingModel,
+			&c.Task, &c.Person, &c.WorkDate, &hours, &rate, &amount, &c.Currency, &claimedBy, &notBefore); err != nil {
+			return nil, nil, fmt.Errorf("billing: read unbilled work: %w", err)
+		}
+		if claimedBy.Valid {
+			heldBy[claimedBy.String] = true
+			continue
+		}
+		if notBefore.Valid && notBefore.String > period {
+			continue
+		}
+		if c.CustomerID == "" {
+			continue
+		}
+		if c.Hours, err = decimalOf(hours); err != nil {
+			return nil, nil, err
+		}
+		if rate.Valid {
+			d, err := decimal.NewFromString(rate.String)
+			if err != nil {
+				return nil, nil, err
+			}
+			c.Rate = decimal.NewNullDecimal(d)
+		}
+		if c.Kind == LineTime && !c.Rate.Valid {
+			continue
+		}
+		if c.Amount, err = decimalOf(amount); err != nil {
+			return nil, nil, err
+		}
+		cands = append(cands, c)
+	}
+	for r := range heldBy {
+		held = append(held, r)
+	}
+	slices.Sort(held)
+	return cands, held, rows.Err()
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// loadBudgets reads the budgets of the candidates' projects. What a
+// project used is all its approved billable time up to the period's end
+// minus the part still to bill now (the candidates): billed before, or
+// held by another open run.
+func loadBudgets(ctx context.Context, q querier, periodEnd time.Time, cands []Candidate) (map[string]Budget, error) {
+	openH := map[string]decimal.Decimal{}
+	openA := map[string]decimal.Decimal{}
+	for _, c := range cands {
+		if c.Kind == LineTime {
+			openH[c.ProjectCode] = openH[c.ProjectCode].Add(c.Hours)
+			openA[c.ProjectCode] = openA[c.ProjectCode].Add(c.Amount)
+		}
+	}
+	rows, err := q.QueryContext(ctx, sqlfiles.Query("billing_project_budgets"), periodEnd)
+	if err != nil {
+		return nil, fmt.Errorf("billing: read budgets: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]Budget{}
+	for rows.Next() {
+		var code string
+		var bh, ba, crh, cra, th, ta sql.NullString
+		if err := rows.Scan(&code, &bh, &ba, &crh, &cra, &th, &ta); err != nil {
+			return nil, fmt.Errorf("billing: read budgets: %w", err)
+		}
+		if _, ok := openH[code]; !ok {
+			continue
+		}
+		b := Budget{ProjectCode: code}
+		for _, f := range []struct {
+			dst *decimal.NullDecimal
+			src sql.NullString
+		}{{&b.Hours, bh}, {&b.Amount, ba}} {
+			if f.src.Valid {
+				d, err := decimal.NewFromString(f.src.String)
+				if err != nil {
+					return nil, err
+				}
+				*f.dst = decimal.NewNullDecimal(d)
+			}
+		}
+		vals := make([]decimal.Decimal, 4)
+		for i, src := range []sql.NullString{crh, cra, th, ta} {
+			if vals[i], err = decimalOf(src); err != nil {
+				return nil, err
+			}
+		}
+		b.CRHours, b.CRAmount = vals[0], vals[1]
+		b.UsedHours = decimal.Max(decimal.Zero, vals[2].Sub(openH[code]))
+		b.UsedAmount = decimal.Max(decimal.Zero, vals[3].Sub(openA[code]))
+		out[code] = b
+	}
+	return out, rows.Err()
+}
+
+func loadVAT(ctx context.Context, q querier) (map[string]CustomerVAT, error) {
+	rows, err := q.QueryContext(ctx, sqlfiles.Query("billing_customer_vat"))
+	if err != nil {
+		return nil, fmt.Errorf("billing: read customers' VAT: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]CustomerVAT{}
+	for rows.Next() {
+		var v CustomerVAT
+		var rate string
+		if err := rows.Scan(&v.CustomerID, &v.Name, &v.Country, &v.VATID, &v.XeroContactID, &v.Case, &rate); err != nil {
+			return nil, fmt.Errorf("billing: read customers' VAT: %w", err)
+		}
+		if v.Rate, err = decimal.NewFromString(rate); err != nil {
+			return nil, err
+		}
+		out[v.CustomerID] = v
+	}
+	return out, rows.Err()
+}
+
+// fxLookup returns the exchange rate source of a run: the imported rates
+// (staging.files_fx_rates, when takt imports them) valid on the invoice
+// date, else the rate Xero booked on the latest issued invoice in that
+// currency (the customer's own first).
+func fxLookup(ctx context.Context, q querier, invoiceDate time.Time) (func(currency, customerID string) (*FX, error), error) {
+	var n int
+	if err := q.QueryRowContext(ctx, sqlfiles.Query("billing_has_fx_rates")).Scan(&n); err != nil {
+		return nil, err
+	}
+	return func(currency, customerID string) (*FX, error) {
+		var rate string
+		var day time.Time
+		if n > 0 {
+			err := q.QueryRowContext(ctx, sqlfiles.Query("billing_fx_from_files"), currency, invoiceDate).Scan(&rate, &day)
+			switch {
+			case err == nil:
+				d, err := decimal.NewFromString(rate)
+				if err != nil {
+					return nil, err
+				}
+				return &FX{Rate: d, Date: day, Source: "fx_rates"}, nil
+			case !errors.Is(err, sql.ErrNoRows):
+				return nil, fmt.Errorf("billing: fx rate of %s: %w", currency, err)
+			}
+		}
+		err := q.QueryRowContext(ctx, sqlfiles.Query("billing_fx_from_xero"), currency, customerID, invoiceDate).Scan(&rate, &day)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return nil, nil
+		case err != nil:
+			return nil, fmt.Errorf("billing: fx rate of %s: %w", currency, err)
+		}
+		d, err := decimal.NewFromString(rate)
+		if err != nil {
+			return nil, err
+		}
+		return &FX{Rate: d, Date: day, Source: "xero"}, nil
+	}, nil
+}
+
+// LoadRun reads a run with its invoices, lines and adjustments.
+func LoadRun(ctx context.Context, q querier, runID string) (*Run, error) {
+	r := &Run{}
+	var approvedAt, exportedAt sql.NullTime
+	err := q.QueryRowContext(ctx, sqlfiles.Query("billing_run"), runID).Scan(&r.ID, &r.Kind, &r.Period, &r.PeriodEnd, &r.InvoiceDate,
+		&r.Status, &r.CreatedBy, &r.CreatedAt, &r.ApprovedBy, &approvedAt, &exportedAt, &r.ExportTarget, &r.DiscardedBy,
+		&r.InputsHash, &r.ContentHash, &r.Reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("billing: run %s: %w (list runs with `takt billing-run list`)", runID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("billing: run %s: %w", runID, err)
+	}
+	r.ApprovedAt, r.ExportedAt = approvedAt.Time, exportedAt.Time
+	rows, err := q.QueryContext(ctx, sqlfiles.Query("billing_run_invoices"), runID)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]int{}
+	for rows.Next() {
+		var i Invoice
+		var net, tax, gross, breakdown, notes string
+		var skPct, skAmt, fxRate, bNet, bTax, bGross sql.NullString
+		var skDays sql.NullInt64
+		var skDate, fxDate, cDate, exported sql.NullTime
+		var cRun, cInv, cNum, fxSource string
+		if err := rows.Scan(&i.ID, &i.Position, &i.DocType, &i.CustomerID, &i.Customer, &i.Country, &i.VATID, &i.XeroContactID,
+			&i.Currency, &i.VATCase, &net, &tax, &gross, &breakdown, &i.PaymentDays, &i.DueDate, &skPct, &skDays, &skDate, &skAmt,
+			&notes, &fxRate, &fxDate, &fxSource, &i.BaseCurrency, &bNet, &bTax, &bGross, &cRun, &cInv, &cNum, &cDate,
+			&i.Number, &i.IdempotencyKey, &i.XeroInvoiceID, &exported); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("billing: run %s: invoices: %w", runID, err)
+		}
+		i.Net, i.Tax, i.Gross = decimal.RequireFromString(net), decimal.RequireFromString(tax), decimal.RequireFromString(gross)
+		var tb []map[string]string
+		_ = json.Unmarshal([]byte(breakdown), &tb)
+		for _, t := range tb {
+			i.TaxBreakdown = append(i.TaxBreakdown, TaxLine{Rate: decimal.RequireFromString(t["rate"]), Base: decimal.RequireFromString(t["base"]),
+				Tax: decimal.RequireFromString(t["tax"])})
+		}
+		_ = json.Unmarshal([]byte(notes), &i.Notes)
+		if skPct.Valid {
+			i.Skonto = &Skonto{Percent: decimal.RequireFromString(skPct.String), Days: int(skDays.Int64), Date: skDate.Time,
+				Amount: decimal.RequireFromString(skAmt.String)}
+		}
+		if fxRate.Valid {
+			i.FX = &FX{Rate: decimal.RequireFromString(fxRate.String), Date: fxDate.Time, Source: fxSource}
+		}
+		for _, f := range []struct {
+			dst *decimal.Decimal
+			src sql.NullString
+		}{{&i.BaseNet, bNet}, {&i.BaseTax, bTax}, {&i.BaseGross, bGross}} {
+			if f.src.Valid {
+				*f.dst = decimal.RequireFromString(f.src.String)
+			}
+		}
+		if cInv != "" {
+			i.Corrects = &DocRef{RunID: cRun, InvoiceID: cInv, Number: cNum, Date: cDate.Time}
+		}
+		i.ExportedAt = exported.Time
+		byID[i.ID] = len(r.Invoices)
+		r.Invoices = append(r.Invoices, i)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := loadLines(ctx, q, r, byID); err != nil {
+		return nil, err
+	}
+	arows, err := q.QueryContext(ctx, sqlfiles.Query("billing_run_adjustments"), runID)
+	if err != nil {
+		return nil, err
+	}
+	defer arows.Close()
+	for arows.Next() {
+		var a Adjustment
+		if err := arows.Scan(&a.No, &a.Kind, &a.LineID, &a.ItemKey, &a.Before, &a.After, &a.Reason, &a.Actor, &a.At, &a.AuditSeq); err != nil {
+			return nil, err
+		}
+		r.Adjustments = append(r.Adjustments, a)
+	}
+	return r, arows.Err()
+}
+
+func loadLines(ctx context.Context, q querier, r *Run, byID map[string]int) error {
+	items := map[string][]LineItem{}
+	irows, err := q.QueryContext(ctx, sqlfiles.Query("billing_run_line_items"), r.ID)
+	if err != nil {
+		return err
+	}
+	for irows.Next() {
+		var lineID, key, qty, amt string
+		if err := irows.Scan(&lineID, &key, &qty, &amt); err != nil {
+			irows.Close()
+			return err
+		}
+		items[lineID] = append(items[lineID], LineItem{Key: key, Quantity: decimal.RequireFromString(qty), Amount: decimal.RequireFromString(amt)})
+	}
+	irows.Close()
+	rows, err := q.QueryContext(ctx, sqlfiles.Query("billing_run_lines"), r.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var invID string
+		var l Line
+		var hours, rate sql.NullString
+		var amount, taxRate string
+		if err := rows.Scan(&invID, &l.ID, &l.Position, &l.Kind, &l.ProjectCode, &l.Project, &l.Task, &l.Description, &hours, &rate,
+			&amount, &taxRate, &l.ManuallyChanged); err != nil {
+			return err
+		}
+		if hours.Valid {
+			l.Hours = decimal.NewNullDecimal(decimal.RequireFromString(hours.String))
+		}
+		if rate.Valid {
+			l.Rate = decimal.NewNullDecimal(decimal.RequireFromString(rate.String))
+		}
+		l.Amount, l.TaxRate = decimal.RequireFromString(amount), decimal.RequireFromString(taxRate)
+		l.Items = items[l.ID]
+		i, ok := byID[invID]
+		if !ok {
+			continue
+		}
+		if l.Kind == LineWriteOff {
+			r.Invoices[i].WriteOffs = append(r.Invoices[i].WriteOffs, l)
+		} else {
+			r.Invoices[i].Lines = append(r.Invoices[i].Lines, l)
+		}
+	}
+	return rows.Err()
+}
+
+// ListRuns returns the ids of all runs in creation order.
+func ListRuns(ctx context.Context, db *sql.DB) ([]string, error) {
+	rows, err := db.QueryContext(ctx, sqlfiles.Query("billing_runs"))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,278 @@
+-- Named queries of draft billing runs (reconcile/billing_*.go).
+
+-- name: billing_candidates
+-- Work a run for the period ending $1 may bill: unbilled work as of that
+-- day and approved change requests of fixed-price projects that no
+-- invoice bills, with the open run that holds an item and the first
+-- period an item was deferred to.
+WITH u AS (SELECT * FROM reconcile.unbilled_as_of($1::DATE)),
+deferred AS (SELECT item_key, max(not_before) AS not_before FROM billing.deferrals GROUP BY item_key),
+cand AS (
+    SELECT u.kind || ':' || u.source_id AS item_key, u.kind, u.source_id, u.customer_id, u.customer, u.project_code, u.project,
+           p.billing_model, u.task, u.person, u.work_date, u.hours, u.rate, u.amount, u.currency
+    FROM u LEFT JOIN core.projects p ON p.project_code = u.project_code
+    UNION ALL
+    SELECT 'change_request:' || cr.change_request_id, 'change_request', cr.change_request_id, cr.customer_id, c.name,
+           cr.project_code, cr.project_name, cr.billing_model, cr.title, NULL, cr.approved_on, 0::DECIMAL(18,4), NULL,
+           round(cr.extra_amount, 2)::DECIMAL(18,2), cr.currency
+    FROM core.change_requests cr
+    LEFT JOIN core.customers c ON c.customer_id = cr.customer_id
+    WHERE cr.approved AND cr.approved_on <= $1::DATE AND cr.billing_model = 'fixed_price'
+      AND cr.invoice_number IS NULL AND coalesce(cr.extra_amount, 0) > 0
+      AND NOT EXISTS (SELECT 1 FROM billing.ledger g WHERE g.item_key = 'change_request:' || cr.change_request_id)
+)
+SELECT c.item_key, c.kind, c.source_id, coalesce(c.customer_id, ''), coalesce(c.customer, ''), coalesce(c.project_code, ''),
+       coalesce(c.project, ''), coalesce(c.billing_model, ''), coalesce(c.task, ''), coalesce(c.person, ''), c.work_date,
+       c.hours::VARCHAR, c.rate::VARCHAR, c.amount::VARCHAR, c.currency, cl.run_id, d.not_before
+FROM cand c
+LEFT JOIN billing.claims cl ON cl.item_key = c.item_key
+LEFT JOIN deferred d ON d.item_key = c.item_key
+ORDER BY c.item_key;
+
+-- name: billing_project_budgets
+-- Time-and-materials projects with a budget: the budget, the change
+-- requests approved by $1, and all approved billable time by $1.
+WITH t AS (
+    SELECT project_code, sum(hours) AS hours, sum(round(hours * rate, 2)) AS amount
+    FROM core.time_entries WHERE approved AND billable AND work_date <= $1::DATE
+    GROUP BY project_code
+),
+cr AS (
+    SELECT project_code, sum(coalesce(extra_hours, 0)) AS hours, sum(coalesce(extra_amount, 0)) AS amount
+    FROM core.change_requests WHERE approved AND approved_on <= $1::DATE
+    GROUP BY project_code
+)
+SELECT p.project_code, p.budget_hours::VARCHAR, p.budget_amount::VARCHAR, coalesce(cr.hours, 0)::VARCHAR,
+       coalesce(cr.amount, 0)::VARCHAR, coalesce(t.hours, 0)::VARCHAR, coalesce(t.amount, 0)::VARCHAR
+FROM core.projects p
+LEFT JOIN t ON t.project_code = p.project_code
+LEFT JOIN cr ON cr.project_code = p.project_code
+WHERE p.billing_model = 'time_and_materials' AND p.project_code IS NOT NULL
+  AND (p.budget_hours IS NOT NULL OR p.budget_amount IS NOT NULL);
+
+-- name: billing_customer_vat
+SELECT v.customer_id, coalesce(v.name, ''), coalesce(v.country, ''), coalesce(v.vat_id, ''), coalesce(c.xero_contact_id, ''),
+       v.vat_case, v.tax_rate::VARCHAR
+FROM core.customer_vat v LEFT JOIN core.customers c ON c.customer_id = v.customer_id;
+
+-- name: billing_as_of
+SELECT staging.setting('as_of')::DATE;
+
+-- name: billing_has_fx_rates
+SELECT count(*) FROM information_schema.tables WHERE table_schema = 'staging' AND table_name = 'files_fx_rates';
+
+-- name: billing_fx_from_files
+-- The imported rate of currency $1 valid on day $2: the latest on or
+-- before it (units of $1 per unit of the base currency).
+SELECT rate::VARCHAR, rate_date FROM staging.files_fx_rates
+WHERE upper(currency) = $1 AND base_currency = staging.setting('base_currency') AND rate_date <= $2::DATE AND rate > 0
+ORDER BY rate_date DESC LIMIT 1;
+
+-- name: billing_fx_from_xero
+-- The rate Xero booked on the latest issued sales invoice in currency $1
+-- on or before day $3, the customer's own ($2) first.
+SELECT currency_rate::VARCHAR, issue_date FROM core.invoices
+WHERE currency = $1 AND issued AND kind = 'invoice' AND issue_date <= $3::DATE AND currency_rate > 0
+ORDER BY (customer_id = $2) DESC NULLS LAST, issue_date DESC, number DESC
+LIMIT 1;
+
+-- name: billing_run_count
+SELECT count(*) FROM billing.runs WHERE period = $1;
+
+-- name: billing_insert_run
+INSERT INTO billing.runs (run_id, kind, period, period_end, invoice_date, status, created_by, created_at, inputs_hash, reason)
+VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9);
+
+-- name: billing_insert_invoice
+INSERT INTO billing.invoices (run_id, invoice_id, position, doc_type, customer_id, customer, country, vat_id, xero_contact_id,
+    currency, vat_case, net, tax, gross, tax_breakdown, payment_days, due_date, skonto_percent, skonto_days, skonto_date,
+    skonto_amount, notes, fx_rate, fx_date, fx_source, base_currency, base_net, base_tax, base_gross,
+    corrects_run_id, corrects_invoice_id, corrects_number, corrects_date)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::DECIMAL(18,2), $13::DECIMAL(18,2), $14::DECIMAL(18,2), $15, $16, $17,
+    $18::DECIMAL(5,2), $19, $20, $21::DECIMAL(18,2), $22, $23::DECIMAL(18,6), $24, $25, $26, $27::DECIMAL(18,2),
+    $28::DECIMAL(18,2), $29::DECIMAL(18,2), $30, $31, $32, $33);
+
+-- name: billing_insert_lines
+-- $2: a JSON array of lines (decimals as strings, exact to their scale).
+INSERT INTO billing.lines (run_id, invoice_id, line_id, position, kind, project_code, project, task, description,
+    hours, rate, amount, tax_rate, manually_changed)
+SELECT $1, l.invoice_id, l.line_id, l.position, l.kind, l.project_code, l.project, l.task, l.description,
+       l.hours::DECIMAL(18,4), l.rate::DECIMAL(18,4), l.amount::DECIMAL(18,2), l.tax_rate::DECIMAL(5,2), l.manually_changed
+FROM (SELECT unnest(from_json($2::VARCHAR, '[{"invoice_id":"VARCHAR","line_id":"VARCHAR","position":"INTEGER","kind":"VARCHAR",
+    "project_code":"VARCHAR","project":"VARCHAR","task":"VARCHAR","description":"VARCHAR","hours":"VARCHAR","rate":"VARCHAR",
+    "amount":"VARCHAR","tax_rate":"VARCHAR","manually_changed":"BOOLEAN"}]'), recursive := true)) l;
+
+-- name: billing_insert_line_items
+-- $2: a JSON array of {line_id, item_key, quantity, amount} (decimals as
+-- strings; amounts are kept to 4 decimals, rounded half away from zero).
+INSERT INTO billing.line_items (run_id, line_id, item_key, quantity, amount)
+SELECT $1, e.line_id, e.item_key, e.quantity::DECIMAL(18,4), round(e.amount::DECIMAL(38,10), 4)::DECIMAL(18,4)
+FROM (SELECT unnest(from_json($2::VARCHAR, '[{"line_id":"VARCHAR","item_key":"VARCHAR","quantity":"VARCHAR","amount":"VARCHAR"}]'), recursive := true)) e;
+
+-- name: billing_insert_claims
+-- $1: a JSON array of item keys. The primary key refuses an item another
+-- open run holds, also one claimed by a transaction not yet committed.
+INSERT INTO billing.claims (item_key, run_id)
+SELECT unnest(from_json($1::VARCHAR, '["VARCHAR"]')), $2;
+
+-- name: billing_delete_claims
+DELETE FROM billing.claims WHERE run_id = $1;
+
+-- name: billing_delete_claim
+DELETE FROM billing.claims WHERE run_id = $1 AND item_key = $2;
+
+-- name: billing_run
+SELECT run_id, kind, period, period_end, invoice_date, status, created_by, created_at, coalesce(approved_by, ''),
+       approved_at, exported_at, coalesce(export_target, ''), coalesce(discarded_by, ''), inputs_hash,
+       coalesce(content_hash, ''), coalesce(reason, '')
+FROM billing.runs WHERE run_id = $1;
+
+-- name: billing_runs
+SELECT run_id FROM billing.runs ORDER BY created_at, run_id;
+
+-- name: billing_run_invoices
+SELECT invoice_id, position, doc_type, customer_id, customer, coalesce(country, ''), coalesce(vat_id, ''),
+       coalesce(xero_contact_id, ''), currency, vat_case, net::VARCHAR, tax::VARCHAR, gross::VARCHAR, tax_breakdown,
+       payment_days, due_date, skonto_percent::VARCHAR, skonto_days, skonto_date, skonto_amount::VARCHAR, notes,
+       fx_rate::VARCHAR, fx_date, coalesce(fx_source, ''), base_currency, base_net::VARCHAR, base_tax::VARCHAR,
+       base_gross::VARCHAR, coalesce(corrects_run_id, ''), coalesce(corrects_invoice_id, ''), coalesce(corrects_number, ''),
+       corrects_date, coalesce(invoice_number, ''), coalesce(idempotency_key, ''), coalesce(xero_invoice_id, ''), exported_at
+FROM billing.invoices WHERE run_id = $1 ORDER BY position;
+
+-- name: billing_run_lines
+SELECT invoice_id, line_id, position, kind, coalesce(project_code, ''), coalesce(project, ''), coalesce(task, ''),
+       description, hours::VARCHAR, rate::VARCHAR, amount::VARCHAR, tax_rate::VARCHAR, manually_changed
+FROM billing.lines WHERE run_id = $1 ORDER BY invoice_id, position;
+
+-- name: billing_run_line_items
+SELECT line_id, item_key, quantity::VARCHAR, amount::VARCHAR
+FROM billing.line_items WHERE run_id = $1 ORDER BY line_id, item_key;
+
+-- name: billing_run_adjustments
+SELECT no, kind, coalesce(line_id, ''), coalesce(item_key, ''), coalesce(before, ''), coalesce(after, ''), reason, actor, done_at, audit_seq
+FROM billing.adjustments WHERE run_id = $1 ORDER BY no;
+
+-- name: billing_set_status_approved
+UPDATE billing.runs SET status = 'approved', approved_by = $2, approved_at = $3 WHERE run_id = $1 AND status = 'draft';
+
+-- name: billing_void_approval
+UPDATE billing.runs SET status = 'draft', approved_by = NULL, approved_at = NULL WHERE run_id = $1 AND status = 'approved';
+
+-- name: billing_set_status_discarded
+UPDATE billing.runs SET status = 'discarded', discarded_by = $2, discarded_at = $3, reason = coalesce(reason || ' / ', '') || $4
+WHERE run_id = $1 AND status IN ('draft', 'approved');
+
+-- name: billing_set_status_exported
+UPDATE billing.runs SET status = 'exported', exported_at = $2, export_target = $3, content_hash = $4
+WHERE run_id = $1 AND status = 'approved';
+
+-- name: billing_update_line
+UPDATE billing.lines SET description = $3, hours = $4::DECIMAL(18,4), rate = $5::DECIMAL(18,4), amount = $6::DECIMAL(18,2),
+    manually_changed = true, kind = $7
+WHERE run_id = $1 AND line_id = $2;
+
+-- name: billing_delete_line
+DELETE FROM billing.lines WHERE run_id = $1 AND line_id = $2;
+
+-- name: billing_delete_line_item
+DELETE FROM billing.line_items WHERE run_id = $1 AND line_id = $2 AND item_key = $3;
+
+-- name: billing_delete_line_items
+DELETE FROM billing.line_items WHERE run_id = $1 AND line_id = $2;
+
+-- name: billing_update_totals
+UPDATE billing.invoices SET net = $3::DECIMAL(18,2), tax = $4::DECIMAL(18,2), gross = $5::DECIMAL(18,2), tax_breakdown = $6,
+    skonto_amount = $7::DECIMAL(18,2), notes = $8, base_net = $9::DECIMAL(18,2), base_tax = $10::DECIMAL(18,2),
+    base_gross = $11::DECIMAL(18,2)
+WHERE run_id = $1 AND invoice_id = $2;
+
+-- name: billing_insert_adjustment
+INSERT INTO billing.adjustments (run_id, no, kind, line_id, item_key, before, after, reason, actor, done_at, audit_seq)
+VALUES ($1, (SELECT coalesce(max(no), 0) + 1 FROM billing.adjustments WHERE run_id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10);
+
+-- name: billing_insert_deferral
+INSERT INTO billing.deferrals (item_key, run_id, not_before) VALUES ($1, $2, $3);
+
+-- name: billing_next_number
+SELECT coalesce(max(seq), 0) + 1 FROM billing.numbers WHERE year = $1;
+
+-- name: billing_insert_number
+INSERT INTO billing.numbers (invoice_number, year, seq, run_id, invoice_id, assigned_at) VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: billing_set_number
+UPDATE billing.invoices SET invoice_number = $3, idempotency_key = $4, export_payload_hash = $5
+WHERE run_id = $1 AND invoice_id = $2 AND invoice_number IS NULL;
+
+-- name: billing_set_exported
+UPDATE billing.invoices SET xero_invoice_id = $3, exported_at = $4 WHERE run_id = $1 AND invoice_id = $2 AND exported_at IS NULL;
+
+-- name: billing_insert_ledger
+INSERT INTO billing.ledger (item_key, run_id, invoice_id, doc_type, invoice_number, quantity, amount, rate, currency,
+    effective_date, recorded_at, credits_run_id, credits_invoice_id)
+VALUES ($1, $2, $3, $4, $5, $6::DECIMAL(18,4), $7::DECIMAL(18,4), $8::DECIMAL(18,4), $9, $10, $11, $12, $13);
+
+-- name: billing_insert_release
+INSERT INTO billing.releases (item_key, credits_run_id, credits_invoice_id, run_id, invoice_id) VALUES ($1, $2, $3, $4, $5);
+
+-- name: billing_insert_export
+INSERT INTO billing.exports (run_id, no, target, location, sha256, marked_billed, actor, done_at)
+VALUES ($1, (SELECT coalesce(max(no), 0) + 1 FROM billing.exports WHERE run_id = $1), $2, $3, $4, $5, $6, $7);
+
+-- name: billing_invoice_by_number
+SELECT i.run_id, i.invoice_id FROM billing.invoices i JOIN billing.runs r ON r.run_id = i.run_id
+WHERE i.invoice_number = $1 AND r.status = 'exported';
+
+-- name: billing_ledger_of_invoice
+SELECT item_key, quantity::VARCHAR, amount::VARCHAR, rate::VARCHAR FROM billing.ledger
+WHERE run_id = $1 AND invoice_id = $2 ORDER BY item_key;
+
+-- name: billing_released
+SELECT item_key, run_id FROM billing.releases WHERE credits_run_id = $1 AND credits_invoice_id = $2;
+
+-- name: billing_current_items
+-- Current values of billed work ($1: a JSON array of item keys): time
+-- with its hours and rate now, expenses and milestones.
+SELECT 'time:' || e.entry_id, e.customer_id, coalesce(c.name, ''), coalesce(e.project_code, ''), coalesce(e.project_name, ''),
+       coalesce(p.billing_model, ''), coalesce(e.task_name, ''), coalesce(e.user_name, ''), e.work_date, e.hours::VARCHAR,
+       e.rate::VARCHAR, round(e.hours * e.rate, 2)::VARCHAR, e.currency, e.approved AND e.billable
+FROM core.time_entries e
+LEFT JOIN core.customers c ON c.customer_id = e.customer_id
+LEFT JOIN core.projects p ON p.project_id = e.project_id
+WHERE 'time:' || e.entry_id IN (SELECT unnest(from_json($1::VARCHAR, '["VARCHAR"]')))
+UNION ALL
+SELECT 'expense:' || x.expense_id, x.customer_id, coalesce(c.name, ''), coalesce(x.project_code, ''), coalesce(x.project_name, ''),
+       '', x.category, '', x.work_date, '0', NULL, round(x.amount, 2)::VARCHAR, x.currency, x.approved AND x.billable
+FROM core.expenses x LEFT JOIN core.customers c ON c.customer_id = x.customer_id
+WHERE 'expense:' || x.expense_id IN (SELECT unnest(from_json($1::VARCHAR, '["VARCHAR"]')))
+UNION ALL
+SELECT 'milestone:' || m.milestone_id, m.customer_id, coalesce(c.name, ''), coalesce(m.project_code, ''), coalesce(m.project_name, ''),
+       'fixed_price', m.name, '', coalesce(m.accepted_on, m.reached_on), '0', NULL, round(m.amount, 2)::VARCHAR, m.currency, true
+FROM core.milestones m LEFT JOIN core.customers c ON c.customer_id = m.customer_id
+WHERE 'milestone:' || m.milestone_id IN (SELECT unnest(from_json($1::VARCHAR, '["VARCHAR"]')));
+
+-- name: billing_exported_runs
+SELECT run_id, content_hash FROM billing.runs WHERE status = 'exported' ORDER BY run_id;
+
+-- name: billing_audit_refs
+SELECT 'adjustment ' || run_id || ' #' || no::VARCHAR, audit_seq FROM billing.adjustments
+UNION ALL
+SELECT 'acknowledgement ' || exception_id || ' #' || no::VARCHAR, audit_seq FROM billing.acknowledgements
+ORDER BY 2;
+
+-- name: billing_export_audit
+-- The audit records of runs' exports, whose after-state holds the content
+-- hash.
+SELECT entity_id, after FROM audit.log WHERE action = 'run_exported' AND entity = 'billing_run' ORDER BY seq;
+
+-- name: billing_insert_ack
+INSERT INTO billing.acknowledgements (exception_id, no, kind, amount, currency, source_ids, reason, actor, done_at, audit_seq)
+VALUES ($1, (SELECT coalesce(max(no), 0) + 1 FROM billing.acknowledgements WHERE exception_id = $1), $2, $3::DECIMAL(18,2), $4,
+        $5, $6, $7, $8, $9);
+
+-- name: billing_exception
+SELECT exception_id, kind, amount::VARCHAR, currency, to_json(source_ids)::VARCHAR FROM reconcile.exceptions WHERE exception_id = $1;
+
+-- name: billing_latest_acks
+SELECT exception_id, no, actor, done_at, reason, amount::VARCHAR, currency, source_ids, audit_seq
+FROM billing.acknowledgements
+QUALIFY row_number() OVER (PARTITION BY exception_id ORDER BY no DESC) = 1;
