@@ -29,6 +29,10 @@ type Pack struct {
 	Unbilled []UnbilledItem
 	// Exceptions are the billing exceptions reconciliation found.
 	Exceptions []Exception
+	// KPIDefinitions are the KPIs of Months[i].Figures in display order,
+	// each with its unit, baseline, target and the definition version that
+	// produced the figures (kpi.go).
+	KPIDefinitions []KPIDefinition
 }
 
 // KPIValue is a figure that can be undefined, such as DSO in a month without
@@ -37,6 +41,9 @@ type Pack struct {
 type KPIValue struct {
 	Value  decimal.NullDecimal
 	Reason string
+	// Provisional is true while the figure can still change: the running
+	// month, or a correction rate younger than 90 days.
+	Provisional bool
 }
 
 // MonthKPIs are the KPIs of one calendar month as defined in KPIS.md.
@@ -54,6 +61,10 @@ type MonthKPIs struct {
 	// InvoicesDue counts the invoices that fell due in the month and
 	// InvoicesDunned those of them that received a dunning notice.
 	InvoicesDue, InvoicesDunned int
+	// Figures holds every KPI of the month by its name in
+	// `takt kpi --format json` (dso_days, cei_percent, ar_aging_1_30, ...;
+	// see KPIDefinition for units), the three above included.
+	Figures map[string]KPIValue
 }
 
 // UnbilledItem is one piece of approved, billable work that no invoice
