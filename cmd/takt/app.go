@@ -123,6 +123,8 @@ func newPipeline(ctx context.Context, cfg *config.Config, wh *warehouse.Warehous
 	}
 	p.Sources = conns
 	p.Settings = settings(cfg, asOf)
+	p.Sync = syncSettings(cfg)
+	p.Incidents = pipeline.IncidentSettings{Incidents: cfg.Incidents, KPITargets: cfg.KPIs.Targets}
 	return p, nil
 }
 

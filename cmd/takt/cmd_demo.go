@@ -185,6 +185,11 @@ sources:
 
 func runDemo(ctx context.Context, g *globals, logger *slog.Logger, dir string, seed int64, asOf time.Time) error {
 	start := time.Now()
+	// The demo replaces the warehouse and files in dir: not while a takt
+	// serve owns them.
+	if err := warehouse.CheckFree(filepath.Join(dir, "takt.duckdb")); err != nil {
+		return err
+	}
 	company, err := demo.Generate(demo.Options{Seed: seed, AsOf: asOf})
 	if err != nil {
 		return err

@@ -84,16 +84,17 @@ why.`,
 // runWithProgress runs the pipeline with a progress bar on a terminal and
 // plain structured logs otherwise.
 func runWithProgress(ctx context.Context, g *globals, p *pipeline.Pipeline, trigger string) (*pipeline.Result, error) {
+	return runSelected(ctx, g, p, trigger, pipeline.Options{})
+}
+
+// runSelected is runWithProgress for the streams opts select (cmd_extract.go).
+func runSelected(ctx context.Context, g *globals, p *pipeline.Pipeline, trigger string, opts pipeline.Options) (*pipeline.Result, error) {
 	var bar *barProgress
 	if g.interactive() && g.format != "json" {
-		streams := 0
-		for _, c := range p.Sources {
-			streams += len(c.Streams())
-		}
-		bar = newBarProgress(g.stderr, streams)
+		bar = newBarProgress(g, opts.CountStreams(p.Sources))
 		p.Progress = bar
 	}
-	res, err := p.Run(ctx, trigger)
+	res, err := p.RunWith(ctx, trigger, opts)
 	if bar != nil {
 		bar.Finish()
 	}

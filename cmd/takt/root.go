@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -19,6 +20,11 @@ type globals struct {
 	logLevel  string
 	stdout    io.Writer
 	stderr    io.Writer
+	// logSink is where logs go: stderr, or the progress display while
+	// one is up (progress.go).
+	logMu   sync.Mutex
+	logSink *logSwitch
+	logVar  *slog.LevelVar
 }
 
 func newRootCmd() *cobra.Command { return newRootCmdIO(os.Stdout, os.Stderr) }
@@ -48,13 +54,21 @@ a configuration for your own systems.`,
 	root.AddCommand(
 		newInitCmd(g),
 		newRunCmd(g),
+		newExtractCmd(g),
+		newRejectsCmd(g),
 		newUnbilledCmd(g),
 		newExceptionsCmd(g),
+		newBillingRunCmd(g),
+		newAuditCmd(g),
 		newKPICmd(g),
 		newReportCmd(g),
 		newDemoCmd(g),
 		newSandboxCmd(g),
+		newServeCmd(g),
+		newScheduleCmd(g),
+		newSourcesCmd(g),
 		newIdentitiesCmd(g),
+		newIncidentCmd(g),
 	)
 	return root
 }
@@ -77,12 +91,12 @@ func (g *globals) logger() (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: expected debug, info, warn or error", g.logLevel)
 	}
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: g.levelVar(level)}
 	switch strings.ToLower(g.logFormat) {
 	case "text":
-		return slog.New(slog.NewTextHandler(g.stderr, opts)), nil
+		return slog.New(slog.NewTextHandler(g.logOutput(), opts)), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(g.stderr, opts)), nil
+		return slog.New(slog.NewJSONHandler(g.logOutput(), opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: expected text or json", g.logFormat)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/takt-billing/takt/extract"
 	"github.com/takt-billing/takt/extract/files"
@@ -45,12 +46,19 @@ func registry() (pipeline.Registry, error) {
 }
 
 // connectors builds the configured, enabled sources. Each gets its own
-// HTTP client (the same code, its own retry hooks and logger).
+// HTTP client (the same code, its own retry hooks, logger and rate
+// limiter at the vendor's documented limits, ratelimits.go).
 func connectors(cfg *config.Config, logger *slog.Logger) ([]extract.Connector, error) {
 	var out []extract.Connector
 	for _, s := range sourceTable {
 		l := logger.With("source", s.name)
-		c, err := s.build(cfg, httpapi.New(l), l)
+		hc := httpapi.New(l)
+		limiter, err := limiterFor(s.name, cfg)
+		if err != nil {
+			return nil, err
+		}
+		hc.Limiter = limiter
+		c, err := s.build(cfg, hc, l)
 		if err != nil {
 			return nil, err
 		}
@@ -70,7 +78,7 @@ func buildHubSpot(cfg *config.Config, http *httpapi.Client, logger *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	return hubspot.New(hubspot.Config{BaseURL: s.BaseURL, Token: token, HTTP: http, Logger: logger})
+	return hubspot.New(hubspot.Config{BaseURL: s.BaseURL, Token: token, HTTP: http, Overlap: overlap(s.Source, hubspot.NoOverlap), Logger: logger})
 }
 
 func buildHarvest(cfg *config.Config, http *httpapi.Client, logger *slog.Logger) (extract.Connector, error) {
@@ -86,7 +94,7 @@ func buildHarvest(cfg *config.Config, http *httpapi.Client, logger *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	return harvest.New(harvest.Config{BaseURL: s.BaseURL, Token: token, AccountID: account, HTTP: http, Logger: logger})
+	return harvest.New(harvest.Config{BaseURL: s.BaseURL, Token: token, AccountID: account, HTTP: http, Overlap: overlap(s.Source, harvest.NoOverlap), Logger: logger})
 }
 
 func buildXero(cfg *config.Config, http *httpapi.Client, logger *slog.Logger) (extract.Connector, error) {
@@ -106,7 +114,8 @@ func buildXero(cfg *config.Config, http *httpapi.Client, logger *slog.Logger) (e
 	if err != nil {
 		return nil, err
 	}
-	return xero.New(xero.Config{BaseURL: s.BaseURL, TokenURL: s.TokenURL, ClientID: id, ClientSecret: secret, TenantID: tenant, HTTP: http, Logger: logger})
+	return xero.New(xero.Config{BaseURL: s.BaseURL, TokenURL: s.TokenURL, ClientID: id, ClientSecret: secret, TenantID: tenant, HTTP: http,
+		Overlap: overlap(s.Source, xero.NoOverlap), Logger: logger})
 }
 
 func buildFiles(cfg *config.Config, _ *httpapi.Client, logger *slog.Logger) (extract.Connector, error) {
@@ -114,5 +123,31 @@ func buildFiles(cfg *config.Config, _ *httpapi.Client, logger *slog.Logger) (ext
 	if s == nil || !s.IsEnabled() {
 		return nil, nil
 	}
-	return files.New(files.Config{Dir: cfg.Path(s.Dir), Logger: logger})
+	return files.New(files.Config{Dir: cfg.Path(s.Dir), Imports: s.FileImports(), Logger: logger})
+}
+
+// overlap is a source's configured overlap as its connector takes it: a
+// configured 0 is the connector's none.
+func overlap(s config.Source, none time.Duration) time.Duration {
+	if d := s.OverlapOrDefault(); d > 0 {
+		return d
+	}
+	return none
+}
+
+// syncSettings are the pipeline's sync settings from the sources'
+// configuration.
+func syncSettings(cfg *config.Config) pipeline.SyncSettings {
+	every := map[string]int{}
+	src := cfg.Sources
+	if src.HubSpot != nil {
+		every[hubspot.Source] = src.HubSpot.DeletionCheckEveryOrDefault()
+	}
+	if src.Harvest != nil {
+		every[harvest.Source] = src.Harvest.DeletionCheckEveryOrDefault()
+	}
+	if src.Xero != nil {
+		every[xero.Source] = src.Xero.DeletionCheckEveryOrDefault()
+	}
+	return pipeline.SyncSettings{IDCheckEvery: every}
 }

@@ -40,6 +40,8 @@ type Config struct {
 	// Identities pins cross-system matches by hand (identities.go).
 	Identities Identities `yaml:"identities"`
 	Sources    Sources    `yaml:"sources"`
+	// Service configures `takt serve` (service.go).
+	Service Service `yaml:"service"`
 
 	// File is the path the configuration was read from; relative paths in
 	// it are resolved against its directory.
@@ -87,6 +89,13 @@ type Source struct {
 	Enabled  *bool  `yaml:"enabled"`
 	BaseURL  string `yaml:"base_url"`
 	Schedule string `yaml:"schedule"`
+	// RateLimit overrides the vendor's documented limits (service.go).
+	RateLimit *RateLimit `yaml:"rate_limit"`
+	// FullRefreshSchedule is when `takt serve` reads the source from
+	// scratch (cron, UTC), e.g. nightly; empty means never (service.go).
+	FullRefreshSchedule string `yaml:"full_refresh_schedule"`
+	// Sync tunes incremental reads and deletion checks (sync.go).
+	Sync *Sync `yaml:"sync"`
 }
 
 // IsEnabled reports whether the source runs; enabled defaults to true.
@@ -298,6 +307,7 @@ func (v *validator) check(c *Config) {
 	v.checkKPIs(&c.KPIs)
 	v.checkIncidents(&c.Incidents)
 	v.checkIdentities(&c.Identities)
+	v.checkService(c)
 
 	s := &c.Sources
 	if s.HubSpot == nil && s.Harvest == nil && s.Xero == nil && s.Files == nil {
@@ -340,6 +350,8 @@ func (v *validator) source(key string, s *Source, defaultURL string) {
 	}
 	v.url(key+".base_url", s.BaseURL)
 	v.schedule(key+".schedule", s.Schedule)
+	v.rateLimit(key+".rate_limit", s.RateLimit)
+	v.sync(key+".sync", s.Sync)
 }
 
 func (v *validator) url(key, raw string) {

@@ -39,6 +39,12 @@ type Pipeline struct {
 	Settings transform.Settings
 	Logger   *slog.Logger
 	Progress Progress
+	// Incidents configures the draft incidents opened after each run
+	// (incidents.go); the zero value means the defaults.
+	Incidents IncidentSettings
+	// Sync tunes how streams are extracted and loaded (sync.go); the zero
+	// value means the defaults.
+	Sync SyncSettings
 }
 
 // Registry lists every stream takt knows, by source, so that the raw
@@ -81,11 +87,23 @@ type Result struct {
 // "demo", "schedule"). The returned error is only for failures to record
 // the run at all; how the run itself ended is in Result.
 func (p *Pipeline) Run(ctx context.Context, trigger string) (*Result, error) {
+	return p.RunWith(ctx, trigger, Options{})
+}
+
+// RunWith runs the pipeline once as opts say (sync.go): some sources or
+// streams only, a full refresh, or extraction without the SQL layers. An
+// opts naming a source or stream the pipeline does not have is an error
+// before anything runs.
+func (p *Pipeline) RunWith(ctx context.Context, trigger string, opts Options) (*Result, error) {
+	if err := opts.check(p.Sources); err != nil {
+		return nil, err
+	}
 	start := time.Now()
-	runID, err := p.Loader.StartRun(ctx, trigger)
+	runID, finished, err := p.startRun(ctx, trigger)
 	if err != nil {
 		return nil, err
 	}
+	defer finished()
 	log := p.Logger.With("run_id", runID)
 	log.Info("run started", "trigger", trigger, "sources", len(p.Sources))
 
@@ -95,13 +113,13 @@ func (p *Pipeline) Run(ctx context.Context, trigger string) (*Result, error) {
 		streams    int
 	)
 	var wg sync.WaitGroup
-	for _, c := range p.Sources {
+	for _, c := range opts.sources(p.Sources) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var unreachable error
 			var unreachableStream string
-			for _, st := range c.Streams() {
+			for _, st := range opts.streams(c) {
 				mu.Lock()
 				streams++
 				mu.Unlock()
@@ -111,7 +129,7 @@ func (p *Pipeline) Run(ctx context.Context, trigger string) (*Result, error) {
 					// would wait out the same retries and fail the same way.
 					err = p.skipStream(ctx, runID, c.Name(), st.Name, unreachableStream)
 				} else {
-					err = p.runStream(ctx, runID, c, st.Name, log)
+					err = p.runStream(ctx, runID, c, st, opts, log)
 					if errors.Is(err, httpapi.ErrUnreachable) {
 						unreachable, unreachableStream = err, st.Name
 					}
@@ -133,9 +151,16 @@ func (p *Pipeline) Run(ctx context.Context, trigger string) (*Result, error) {
 		runErr = fmt.Errorf("run %d interrupted: %w", runID, ctx.Err())
 	case streams > 0 && len(streamErrs) == streams:
 		runErr = fmt.Errorf("every stream failed: %w", errors.Join(streamErrs...))
+	case opts.ExtractOnly:
 	default:
-		if err := transform.Run(ctx, p.Warehouse, runID, p.Settings, log); err != nil {
-			runErr = err
+		runErr = transform.Run(ctx, p.Warehouse, runID, p.Settings, log)
+		var dte *transform.DataTestError
+		if runErr == nil || errors.As(runErr, &dte) {
+			// The models were built: quarantine the records they keep out
+			// of the current view for their references.
+			if err := p.quarantineReferences(ctx, runID, log); err != nil {
+				runErr = errors.Join(runErr, err)
+			}
 		}
 	}
 	switch {
@@ -162,6 +187,7 @@ func (p *Pipeline) Run(ctx context.Context, trigger string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.detectIncidents(ctx, runID, log)
 	res.Duration = time.Since(start)
 	if res.Err != nil {
 		log.Error("run ended", "status", res.Status, "duration", res.Duration, "error", res.Err)
@@ -187,8 +213,8 @@ func (p *Pipeline) skipStream(ctx context.Context, runID int64, source, stream, 
 	return err
 }
 
-func (p *Pipeline) runStream(ctx context.Context, runID int64, c extract.Connector, stream string, log *slog.Logger) error {
-	source := c.Name()
+func (p *Pipeline) runStream(ctx context.Context, runID int64, c extract.Connector, st extract.Stream, opts Options, log *slog.Logger) error {
+	source, stream := c.Name(), st.Name
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -198,24 +224,9 @@ func (p *Pipeline) runStream(ctx context.Context, runID int64, c extract.Connect
 	if p.Progress != nil {
 		p.Progress.StreamStarted(source, stream)
 	}
+	ctx = p.streamContext(ctx, source, stream)
 	var rows int64
-	err := func() error {
-		cursor, err := p.Loader.Cursor(ctx, source, stream)
-		if err != nil {
-			return err
-		}
-		return c.Extract(ctx, stream, cursor, func(ctx context.Context, b extract.Batch) error {
-			n, err := p.Loader.Append(ctx, runID, source, stream, b)
-			if err != nil {
-				return err
-			}
-			rows += n
-			if p.Progress != nil {
-				p.Progress.BatchLoaded(source, stream, n, b.Pages)
-			}
-			return nil
-		})
-	}()
+	err := p.extractStream(ctx, runID, c, st, opts, &rows, log)
 	if err != nil && !strings.HasPrefix(err.Error(), source) {
 		err = fmt.Errorf("%s.%s: %w", source, stream, err)
 	}
