@@ -218,6 +218,9 @@ func Run(ctx context.Context, wh *warehouse.Warehouse, runID int64, s Settings, 
 			return fmt.Errorf("transform: setting %s: %w", k, err)
 		}
 	}
+	if err := auditPins(ctx, tx, time.Now().UTC(), s.IdentityRules); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, sqlfiles.Query("clear_identity_rules")); err != nil {
 		return fmt.Errorf("transform: identity rules: %w", err)
 	}

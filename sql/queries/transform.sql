@@ -14,3 +14,8 @@ DELETE FROM ops.identity_rules;
 -- name: put_identity_rule
 INSERT INTO ops.identity_rules (kind, rule_no, relation, system, source_id, reason)
 VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: list_identity_rules
+SELECT kind, rule_no, relation, system, source_id, reason
+FROM ops.identity_rules
+ORDER BY kind, rule_no, system;
