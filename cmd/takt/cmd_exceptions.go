@@ -146,7 +146,7 @@ func printExceptions(g *globals, exc []reconcile.Exception) error {
 		return writeJSON(g, out)
 	}
 	tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "KIND\tCUSTOMER\tAMOUNT\tRECORDS\tACK\tREASON")
+	fmt.Fprintln(tw, "ID\tCUSTOMER\tAMOUNT\tRECORDS\tACK\tREASON")
 	for _, e := range exc {
 		ack := ""
 		switch {
@@ -155,12 +155,22 @@ func printExceptions(g *globals, exc []reconcile.Exception) error {
 		case e.Acknowledgement != nil:
 			ack = "changed since " + e.Acknowledgement.By
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s %s\t%s\t%s\t%s\n", e.Kind, e.Customer, money.Fixed(e.Amount, 2), e.Currency,
-			strings.Join(e.SourceIDs, ","), ack, e.Reason)
+		fmt.Fprintf(tw, "%s\t%s\t%s %s\t%s\t%s\t%s\n", e.ID, e.Customer, money.Fixed(e.Amount, 2), e.Currency,
+			shortList(e.SourceIDs, 3), ack, e.Reason)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintf(g.stdout, "\n%d exceptions\n", len(exc))
 	return nil
+}
+
+// shortList joins the first n ids and says how many more there are, so that
+// a finding over forty time entries keeps the table readable; --format json
+// lists them all.
+func shortList(ids []string, n int) string {
+	if len(ids) <= n {
+		return strings.Join(ids, ",")
+	}
+	return fmt.Sprintf("%s +%d more", strings.Join(ids[:n], ","), len(ids)-n)
 }
