@@ -9,7 +9,6 @@ import (
 
 	"github.com/takt-billing/takt/internal/config"
 	"github.com/takt-billing/takt/internal/pipeline"
-	"github.com/takt-billing/takt/load"
 )
 
 func newExtractCmd(g *globals) *cobra.Command {
@@ -70,17 +69,7 @@ others are loaded); 1 when the run failed.`,
 			if err != nil {
 				return err
 			}
-			if err := printRun(g, res); err != nil {
-				return err
-			}
-			switch res.Status {
-			case load.RunSucceeded:
-				return nil
-			case load.RunPartial:
-				return exitError{code: 2}
-			default:
-				return exitError{code: 1}
-			}
+			return reportRun(g, res)
 		},
 	}
 	addFormatFlag(cmd, g)

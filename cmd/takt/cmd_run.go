@@ -63,17 +63,7 @@ why.`,
 			if err != nil {
 				return err
 			}
-			if err := printRun(g, res); err != nil {
-				return err
-			}
-			switch res.Status {
-			case load.RunSucceeded:
-				return nil
-			case load.RunPartial:
-				return exitError{code: 2}
-			default:
-				return exitError{code: 1}
-			}
+			return reportRun(g, res)
 		},
 	}
 	addFormatFlag(cmd, g)
@@ -116,6 +106,23 @@ type streamJSON struct {
 	Rows   int64   `json:"rows"`
 	Pages  int64   `json:"pages"`
 	Error  *string `json:"error"`
+}
+
+// reportRun prints the run's summary and turns its status into the exit
+// status: 0 succeeded, 2 partial (some streams failed, the others are
+// loaded), 1 failed.
+func reportRun(g *globals, res *pipeline.Result) error {
+	if err := printRun(g, res); err != nil {
+		return err
+	}
+	switch res.Status {
+	case load.RunSucceeded:
+		return nil
+	case load.RunPartial:
+		return exitError{code: 2}
+	default:
+		return exitError{code: 1}
+	}
 }
 
 func printRun(g *globals, res *pipeline.Result) error {
