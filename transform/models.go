@@ -153,6 +153,8 @@ type Settings struct {
 	AsOf time.Time
 	// IdentityRules are the pins of takt.yaml's identities section.
 	IdentityRules []IdentityRule
+	// Holidays are days that are not working days (kpis.holidays).
+	Holidays []time.Time
 }
 
 // IdentityRule is one record named in a pin.
@@ -207,6 +209,7 @@ func Run(ctx context.Context, wh *warehouse.Warehouse, runID int64, s Settings, 
 		"payment_terms":    fmt.Sprint(s.PaymentTerms),
 		"stale_after_days": fmt.Sprint(s.StaleAfterDays),
 		"as_of":            s.AsOf.Format(time.DateOnly),
+		"holidays":         joinDates(s.Holidays),
 	}
 	keys := make([]string, 0, len(settings))
 	for k := range settings {
@@ -314,4 +317,14 @@ func nullIfEmpty(s string) any {
 		return nil
 	}
 	return s
+}
+
+// joinDates writes days as a comma-separated list of YYYY-MM-DD, the form
+// the models split again (marts.months).
+func joinDates(days []time.Time) string {
+	parts := make([]string, len(days))
+	for i, d := range days {
+		parts[i] = d.Format(time.DateOnly)
+	}
+	return strings.Join(parts, ",")
 }

@@ -65,6 +65,7 @@ func settings(cfg *config.Config, asOf time.Time) transform.Settings {
 		StaleAfterDays: cfg.Reconcile.StaleAfterDays,
 		AsOf:           asOf,
 		IdentityRules:  identityRules(cfg.Identities),
+		Holidays:       cfg.KPIs.HolidayDates(),
 	}
 }
 

@@ -207,31 +207,49 @@ func (v *validator) fail(key, format string, args ...any) {
 }
 
 // line finds the line of a dotted key, or of its closest existing parent.
+// A part indexes a list either on its own ("customers.0") or in brackets
+// ("imports[2]").
 func (v *validator) line(key string) int {
 	n := v.root
 	line := 0
+	// into steps from n into the list item i, if there is one.
+	into := func(i int) bool {
+		if n == nil || n.Kind != yaml.SequenceNode || i < 0 || i >= len(n.Content) {
+			return false
+		}
+		n = n.Content[i]
+		line = n.Line
+		return true
+	}
 	for _, part := range strings.Split(key, ".") {
 		if n != nil && n.Kind == yaml.SequenceNode {
 			i, err := strconv.Atoi(part)
-			if err != nil || i < 0 || i >= len(n.Content) {
+			if err != nil || !into(i) {
 				break
 			}
-			n = n.Content[i]
-			line = n.Line
 			continue
+		}
+		name, index := part, -1
+		if open := strings.IndexByte(part, '['); open >= 0 && strings.HasSuffix(part, "]") {
+			if i, err := strconv.Atoi(part[open+1 : len(part)-1]); err == nil {
+				name, index = part[:open], i
+			}
 		}
 		if n == nil || n.Kind != yaml.MappingNode {
 			break
 		}
 		var next *yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == part {
+			if n.Content[i].Value == name {
 				line = n.Content[i].Line
 				next = n.Content[i+1]
 				break
 			}
 		}
 		n = next
+		if index >= 0 && !into(index) {
+			break
+		}
 	}
 	return line
 }

@@ -2,10 +2,7 @@ package config
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/takt-billing/takt/extract/files"
 )
@@ -63,55 +60,13 @@ func (v *validator) checkFileImports(imports []FileImport) {
 	for i, imp := range imports {
 		prefix := fmt.Sprintf("sources.files.imports[%d]", i)
 		for _, p := range files.CheckImport(imp.Import()) {
-			v.filesFail(prefix+"."+p.Key, "%s", p.Msg)
+			v.fail(prefix+"."+p.Key, "%s", p.Msg)
 		}
 		t := target{imp.Stream, strings.ToLower(imp.File), imp.Sheet}
 		if j, dup := first[t]; dup && imp.File != "" {
-			v.filesFail(prefix+".file", "%q feeds %s already in sources.files.imports[%d]; expected each file (and sheet) imported into a stream once", imp.File, imp.Stream, j)
+			v.fail(prefix+".file", "%q feeds %s already in sources.files.imports[%d]; expected each file (and sheet) imported into a stream once", imp.File, imp.Stream, j)
 			continue
 		}
 		first[t] = i
 	}
-}
-
-// filesFail records an error at a key that may index lists:
-// "sources.files.imports[2].columns.hours".
-func (v *validator) filesFail(key, format string, args ...any) {
-	v.errs = append(v.errs, &Error{File: v.file, Line: v.filesLine(key), Key: key, Msg: fmt.Sprintf(format, args...)})
-}
-
-// filesLine finds the line of a dotted key whose parts may index lists
-// ("imports[2]"), or of its closest existing parent.
-func (v *validator) filesLine(key string) int {
-	n := v.root
-	line := 0
-	for _, part := range strings.Split(key, ".") {
-		name, index := part, -1
-		if open := strings.IndexByte(part, '['); open >= 0 && strings.HasSuffix(part, "]") {
-			i, err := strconv.Atoi(part[open+1 : len(part)-1])
-			if err == nil {
-				name, index = part[:open], i
-			}
-		}
-		if n == nil || n.Kind != yaml.MappingNode {
-			return line
-		}
-		var next *yaml.Node
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == name {
-				line = n.Content[i].Line
-				next = n.Content[i+1]
-				break
-			}
-		}
-		n = next
-		if index >= 0 {
-			if n == nil || n.Kind != yaml.SequenceNode || index >= len(n.Content) {
-				return line
-			}
-			n = n.Content[index]
-			line = n.Line
-		}
-	}
-	return line
 }

@@ -1,8 +1,11 @@
 package config
 
 import (
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -20,6 +23,10 @@ type KPIs struct {
 	// Targets are the values the firm steers each KPI towards, with the
 	// role that owns the target.
 	Targets map[string]KPITarget `yaml:"targets"`
+	// Holidays are the firm's public holidays (YYYY-MM-DD), which do not
+	// count as working days for "invoiced within 5 working days after
+	// month end". They differ by country and state, so takt ships none.
+	Holidays []string `yaml:"holidays"`
 }
 
 // KPITarget is one KPI's target.
@@ -75,6 +82,19 @@ func (k KPIs) BaselineValues() map[string]decimal.Decimal {
 	return out
 }
 
+// HolidayDates returns the configured holidays as UTC dates, ascending and
+// without repeats; Load has checked that they parse.
+func (k KPIs) HolidayDates() []time.Time {
+	var out []time.Time
+	for _, s := range k.Holidays {
+		if d, err := time.Parse(time.DateOnly, s); err == nil {
+			out = append(out, d)
+		}
+	}
+	slices.SortFunc(out, time.Time.Compare)
+	return slices.CompactFunc(out, time.Time.Equal)
+}
+
 // TargetValue returns a target's value as a decimal; Load has checked
 // that it parses.
 func (t KPITarget) TargetValue() decimal.Decimal {
@@ -83,6 +103,11 @@ func (t KPITarget) TargetValue() decimal.Decimal {
 }
 
 func (v *validator) checkKPIs(c *KPIs) {
+	for i, s := range c.Holidays {
+		if _, err := time.Parse(time.DateOnly, s); err != nil {
+			v.fail(fmt.Sprintf("kpis.holidays[%d]", i), "%q is not a date; expected YYYY-MM-DD like 2026-12-25", s)
+		}
+	}
 	for _, name := range sortedKeys(c.Baselines) {
 		v.kpiValue("kpis.baselines."+name, name, c.Baselines[name])
 	}

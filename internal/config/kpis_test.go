@@ -13,10 +13,18 @@ kpis:
   targets:
     dso_days: {value: 35.5, owner_role: Head of Receivables}
     cei_percent: {value: "90", owner_role: Credit controller}
+  holidays: ["2026-12-25", "2026-01-01", "2026-12-25"]
 sources: {files: {dir: imports}}
 `))
 	if err != nil {
 		t.Fatal(err)
+	}
+	var days []string
+	for _, d := range cfg.KPIs.HolidayDates() {
+		days = append(days, d.Format("2006-01-02"))
+	}
+	if strings.Join(days, ",") != "2026-01-01,2026-12-25" {
+		t.Errorf("holidays: %v", days)
 	}
 	b := cfg.KPIs.BaselineValues()
 	if b["dso_days"].String() != "45" || b["correction_rate"].String() != "0.05" || len(b) != 2 {
@@ -40,12 +48,14 @@ kpis:
     cei_percent: {value: "101", owner_role: Billing}
     dso_days: {value: "-1", owner_role: Billing}
     unbilled_amount: {value: "20000"}
+  holidays: ["24.12.2026"]
 sources: {files: {dir: imports}}
 `))
 	if err == nil {
 		t.Fatal("no error")
 	}
 	want := []string{
+		`t.yaml:12: kpis.holidays[0]: "24.12.2026" is not a date; expected YYYY-MM-DD like 2026-12-25`,
 		`t.yaml:5: kpis.baselines.dso: "dso" is not a KPI; expected one of ar_aging_1_30, ar_aging_31_60,`,
 		`t.yaml:6: kpis.baselines.dunning_rate: "15%" is not a number; expected a decimal in a share from 0 to 1 like "0.15"`,
 		`t.yaml:9: kpis.targets.cei_percent.value: 101 is not a percentage; expected a number between 0 and 100`,

@@ -40,14 +40,15 @@ CREATE OR REPLACE MACRO marts.to_base(a, r) AS (
     END
 );
 
--- marts.working_day_after(d, n): the n-th working day after day d, where
--- working days are Monday to Friday. Public holidays are not considered:
--- they differ by state and country, and the rule is part of the KPI's
--- definition version (marts.kpi_definitions).
-CREATE OR REPLACE MACRO marts.working_day_after(d, n) AS (
+-- marts.working_day_after(d, n, holidays): the n-th working day after day
+-- d, where working days are Monday to Friday except the dates in the list
+-- holidays (kpis.holidays: they differ by country and state, so takt ships
+-- none). The window of 2n + 30 days holds n working days even across the
+-- longest run of holidays a firm closes for.
+CREATE OR REPLACE MACRO marts.working_day_after(d, n, holidays) AS (
     list_filter(
-        generate_series(d::TIMESTAMP + INTERVAL 1 DAY, d::TIMESTAMP + to_days(2 * n + 7), INTERVAL 1 DAY),
-        x -> isodow(x) <= 5
+        generate_series(d::TIMESTAMP + INTERVAL 1 DAY, d::TIMESTAMP + to_days(2 * n + 30), INTERVAL 1 DAY),
+        x -> isodow(x) <= 5 AND NOT list_contains(holidays, x::DATE)
     )[n]::DATE
 );
 

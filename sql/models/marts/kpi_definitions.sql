@@ -12,7 +12,7 @@
 -- document booked in that currency by the month end; as of the month's
 -- last day (the as-of day for the running month) from dated documents,
 -- payments, credit notes and dunning notices; working days Monday to
--- Friday, public holidays not considered; an open credit note counts as
+-- Friday except the configured holidays; an open credit note counts as
 -- not due; a correction counts within 90 days of the invoice.
 CREATE OR REPLACE TABLE marts.kpi_definitions AS
 SELECT * FROM (VALUES
@@ -30,7 +30,7 @@ SELECT * FROM (VALUES
     (12, 'time_to_invoice_median_days',    1, 'days',    'lower',  'Median days from the date work became billable to the invoice issued in the month'),
     (13, 'time_to_invoice_p90_days',       1, 'days',    'lower',  '90th percentile (PERCENTILE.INC) of those days'),
     (14, 'time_to_invoice_mean_days',      1, 'days',    'lower',  'Mean of those days weighted by the amount billed in the base currency'),
-    (15, 'invoiced_within_5_working_days', 1, 'share',   'higher', 'Hours of the month''s approved T&M time invoiced by the 5th working day (Mon-Fri) after month end / all of them'),
+    (15, 'invoiced_within_5_working_days', 1, 'share',   'higher', 'Hours of the month''s approved T&M time invoiced by the 5th working day (Mon-Fri, not a configured holiday) after month end / all of them'),
     (16, 'unbilled_amount',                1, 'money',   'lower',  'Approved, billable work not invoiced at month end, at the applicable rate, in the base currency at the month-end rate'),
     (17, 'correction_rate',                1, 'share',   'lower',  'Invoices issued in the month corrected within 90 days (credit note, replacement, void) / invoices issued in the month'),
     (18, 'correction_rate_amount',         1, 'share',   'lower',  'Gross of those corrected invoices / gross of the invoices issued in the month'),
