@@ -6,12 +6,11 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/takt-billing/takt/internal/atomicfile"
 	"github.com/takt-billing/takt/internal/audit"
 	sqlfiles "github.com/takt-billing/takt/sql"
 )
@@ -319,25 +318,7 @@ func writeRunFile(r *Run, target, path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	tmp, err := os.CreateTemp(dir, ".takt-export-*")
-	if err != nil {
-		return "", err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return "", err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return "", err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
+	if err := atomicfile.WriteFile(path, b); err != nil {
 		return "", err
 	}
 	sum := sha256.Sum256(b)

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/takt-billing/takt/internal/atomicfile"
 )
 
 // assetsFS holds the chart script. The folder always has its README, so the
@@ -58,24 +60,9 @@ func writeAssets(fsys fs.FS, dir string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("reports: write assets: %w", err)
 	}
-	// Written beside the page and renamed into place, so a process killed
-	// mid-write never leaves a truncated script behind.
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".echarts-*.js")
-	if err != nil {
-		return fmt.Errorf("reports: write assets: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(script); err != nil {
-		tmp.Close()
-		return fmt.Errorf("reports: write assets: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("reports: write assets: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("reports: write assets: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	// Replaced whole, so a process killed mid-write never leaves a
+	// truncated script behind.
+	if err := atomicfile.WriteFile(path, script); err != nil {
 		return fmt.Errorf("reports: write assets: %w", err)
 	}
 	return nil
