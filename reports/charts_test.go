@@ -249,7 +249,6 @@ func f64(v float64) *float64 { return &v }
 // are drawn with the expected points, that nothing failed or loaded from
 // elsewhere, and that the hostile company name shows as text.
 func TestChartPageInChromium(t *testing.T) {
-	browser := chromium(t)
 	dir := t.TempDir()
 	p := chartPack("en")
 	var buf bytes.Buffer
@@ -270,30 +269,9 @@ func TestChartPageInChromium(t *testing.T) {
 	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
 	defer srv.Close()
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(browser),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1200, 1400),
-	)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("start Chromium (%s): %v", browser, err)
-	}
+	browserCtx := sharedBrowser(t)
 
-	shots := os.Getenv("TAKT_SCREENSHOT_DIR")
-	if shots == "" {
-		shots = t.TempDir()
-	}
+	shots := screenshotDir(t)
 	fileURL := func(d string) string { return "file://" + filepath.ToSlash(d) + "/kpis.html" }
 
 	for _, c := range []struct{ name, url, origin string }{

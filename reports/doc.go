@@ -10,11 +10,22 @@
 // and the change against the previous month is a formula too.
 //
 // Outputs:
-//   - WriteExcel: an .xlsx workbook with the sheets Summary, Unbilled and
-//     Exceptions, labelled in English or German.
+//   - WriteExcel: the monthly pack as an .xlsx workbook with the sheets
+//     Summary, Unbilled work, Draft billing run, Exceptions, AR aging,
+//     Dunning, Incidents and Data quality, labelled and formatted in
+//     English or German, streamed so a million unbilled items fit in
+//     bounded memory (LoadPack fills the Pack from the warehouse).
+//   - WriteReconciliationExcel: the reconciliation report as an .xlsx
+//     workbook, unbilled work and exceptions by customer.
 //   - WriteChartPage and WriteAssets: one HTML page with the DSO and
 //     dunning-rate charts, and the ECharts script beside it in assets/, so
 //     the page opens from disk and loads nothing from the network.
+//   - WriteSite: the report site of a month as files in one folder, the
+//     same pages the service serves: an index (WriteIndexPage), a chart
+//     page per KPI family with baselines, targets and incidents
+//     (WriteKPIPage), the retro of a period (WriteRetroPage) and the
+//     reconciliation report (WriteReconciliationPage; on its own,
+//     WriteReconciliationReport).
 //
 // Everything that comes from a source system (customer and project names,
 // reasons, ids) is data, never markup or code: spreadsheet cells holding it

@@ -12,7 +12,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/takt-billing/takt/reconcile"
 	sqlfiles "github.com/takt-billing/takt/sql"
 )
 
@@ -253,7 +252,14 @@ type kpiSettingsJSON struct {
 	BaseCurrency      string         `json:"base_currency"`
 	Baseline          *string        `json:"baseline"`
 	Target            *kpiTargetJSON `json:"target"`
+	// Holidays are the non-working days of the KPIs that count working
+	// days; left out for the others, so that their hashes do not change
+	// with the holiday list.
+	Holidays []string `json:"holidays,omitempty"`
 }
+
+// workingDayKPIs are the KPIs whose figures depend on the holiday list.
+var workingDayKPIs = map[string]bool{"invoiced_within_5_working_days": true}
 
 type kpiTargetJSON struct {
 	Value     string `json:"value"`
@@ -277,7 +283,8 @@ func LoadKPIDefinitions(ctx context.Context, db *sql.DB, s KPISettings) ([]KPIDe
 		var baseline, reason sql.NullString
 		var months []any
 		var base sql.NullString
-		if err := rows.Scan(&d.Name, &position, &d.Version, &d.Unit, &d.Better, &d.Formula, &baseline, &reason, &months, &base); err != nil {
+		var holidays string
+		if err := rows.Scan(&d.Name, &position, &d.Version, &d.Unit, &d.Better, &d.Formula, &baseline, &reason, &months, &base, &holidays); err != nil {
 			return nil, fmt.Errorf("reports: kpi definitions: %w", err)
 		}
 		if d.Baseline, err = kpiValue(baseline, reason); err != nil {
@@ -291,6 +298,9 @@ func LoadKPIDefinitions(ctx context.Context, db *sql.DB, s KPISettings) ([]KPIDe
 			d.BaselineSource = "median of " + strings.Join(names, ", ")
 		}
 		canon := kpiSettingsJSON{KPI: d.Name, DefinitionVersion: d.Version, BaseCurrency: base.String}
+		if workingDayKPIs[d.Name] && holidays != "" {
+			canon.Holidays = strings.Split(holidays, ",")
+		}
 		if b, ok := s.Baselines[d.Name]; ok {
 			d.Baseline = KPIValue{Value: decimal.NewNullDecimal(b)}
 			d.BaselineSource = "configured"
@@ -413,64 +423,6 @@ func KPIDefinitionHistory(ctx context.Context, db *sql.DB, kpi string) ([]KPIDef
 		out = append(out, v)
 	}
 	return out, rows.Err()
-}
-
-// PackOptions say which pack to assemble.
-type PackOptions struct {
-	Company, BaseCurrency, Lang string
-	// Month is any day of the reported month.
-	Month time.Time
-	// AsOf is the last day data is known for (the run's as-of day);
-	// unbilled work is listed as of the month's end or AsOf, whichever
-	// comes first.
-	AsOf        time.Time
-	GeneratedAt time.Time
-	// KPIs are the configured baselines and targets; without them the
-	// pack shows computed baselines and no targets.
-	KPIs KPISettings
-}
-
-// LoadPack assembles a monthly pack from the warehouse: the KPIs up to the
-// month, the unbilled work at its end and the current exceptions.
-func LoadPack(ctx context.Context, db *sql.DB, o PackOptions) (Pack, error) {
-	month := time.Date(o.Month.Year(), o.Month.Month(), 1, 0, 0, 0, 0, time.UTC)
-	end := month.AddDate(0, 1, -1)
-	if !o.AsOf.IsZero() && o.AsOf.Before(end) {
-		end = o.AsOf
-	}
-	p := Pack{Company: o.Company, BaseCurrency: o.BaseCurrency, Month: month, Lang: o.Lang, GeneratedAt: o.GeneratedAt}
-	kpis, err := LoadKPIsWith(ctx, db, month, o.KPIs)
-	if err != nil {
-		return Pack{}, err
-	}
-	for _, k := range kpis {
-		p.Months = append(p.Months, k.MonthKPIs)
-	}
-	if len(p.Months) == 0 || !p.Months[len(p.Months)-1].Month.Equal(month) {
-		return Pack{}, fmt.Errorf("reports: the warehouse has no KPIs for %s: its data covers no issued invoice up to that month, or the last run was before it", month.Format("2006-01"))
-	}
-	p.KPIDefinitions = kpis[len(kpis)-1].Definitions
-	items, err := reconcile.Unbilled(ctx, db, end)
-	if err != nil {
-		return Pack{}, err
-	}
-	for _, it := range items {
-		p.Unbilled = append(p.Unbilled, UnbilledItem{
-			Customer: it.Customer, Project: it.Project, Kind: it.Kind, SourceID: it.SourceID, WorkDate: it.WorkDate.UTC(),
-			Hours: it.Hours, Rate: it.Rate.Decimal, Amount: it.Amount, Currency: it.Currency, AgeDays: it.AgeDays,
-		})
-	}
-	exc, err := reconcile.Exceptions(ctx, db)
-	if err != nil {
-		return Pack{}, err
-	}
-	for _, e := range exc {
-		p.Exceptions = append(p.Exceptions, Exception{
-			Kind: e.Kind, Customer: e.Customer, Project: e.Project, SourceIDs: e.SourceIDs,
-			Amount: e.Amount, Currency: e.Currency, Reason: e.Reason,
-		})
-	}
-	return p, nil
 }
 
 // CustomerKPIs are the KPIs of one customer in one month: those that make

@@ -349,6 +349,33 @@ func testBaselinesTargetsAndDefinitions(t *testing.T, w *rawtest.Warehouse) {
 		!strings.Contains(hist[1].Settings, `"value":"28"`) {
 		t.Errorf("dso_days history: %+v", hist)
 	}
+	// A holiday list (written by the run into ops.settings) is a new
+	// definition of the KPI that counts working days, and of no other.
+	if _, err := w.DB.Exec(`INSERT INTO ops.settings (key, value) VALUES ('holidays', '2026-04-03,2026-04-06')
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`); err != nil {
+		t.Fatal(err)
+	}
+	t2 := t1.Add(time.Hour)
+	defs2, err := RecordKPIDefinitions(ctx, w.DB, settings, t2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range defs2 {
+		switch {
+		case d.Name == "invoiced_within_5_working_days":
+			if !d.ValidFrom.Equal(t2) || !strings.Contains(d.Settings, `"holidays":["2026-04-03","2026-04-06"]`) {
+				t.Errorf("%s: valid from %v, settings %s", d.Name, d.ValidFrom, d.Settings)
+			}
+		case strings.Contains(d.Settings, "holidays") || d.ValidFrom.Equal(t2):
+			t.Errorf("%s changed with the holidays: valid from %v, settings %s", d.Name, d.ValidFrom, d.Settings)
+		}
+	}
+	if _, err := w.DB.Exec(`DELETE FROM ops.kpi_definitions WHERE valid_from = $1`, t2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.DB.Exec(`UPDATE ops.settings SET value = '' WHERE key = 'holidays'`); err != nil {
+		t.Fatal(err)
+	}
 	// Figures loaded with the settings carry the definition in force.
 	rows, err := LoadKPIsWith(ctx, w.DB, rawtest.EdgeScenarioAsOf, settings)
 	if err != nil {
@@ -393,11 +420,12 @@ func TestMartArithmetic(t *testing.T) {
 	}
 	var got string
 	if err := w.DB.QueryRow(`SELECT concat_ws(' ', marts.div2(1.005, 1), marts.div2(-1.005, 1), marts.div2(2, 3), marts.div4(1, 3), marts.div4(2, 3),
-			coalesce(marts.div2(1, 0)::VARCHAR, 'null'), marts.working_day_after(DATE '2026-03-31', 5), marts.working_day_after(DATE '2026-01-31', 5),
+			coalesce(marts.div2(1, 0)::VARCHAR, 'null'), marts.working_day_after(DATE '2026-03-31', 5, []::DATE[]), marts.working_day_after(DATE '2026-01-31', 5, []::DATE[]),
+			marts.working_day_after(DATE '2026-03-31', 5, [DATE '2026-04-03', DATE '2026-04-06']),
 			marts.to_base(850, 0.85), marts.to_base(-100, 3))`).Scan(&got); err != nil {
 		t.Fatal(err)
 	}
-	if got != "1.01 -1.01 0.67 0.3333 0.6667 null 2026-04-07 2026-02-06 1000.00 -33.33" {
+	if got != "1.01 -1.01 0.67 0.3333 0.6667 null 2026-04-07 2026-02-06 2026-04-09 1000.00 -33.33" {
 		t.Errorf("got %s", got)
 	}
 }

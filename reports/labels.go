@@ -39,6 +39,10 @@ type labels struct {
 	Days, GapsHeading, ScriptMissing       string
 
 	MonthNames [12]string
+
+	// The sheets and columns of the full monthly pack and the
+	// reconciliation report (excel_sheets.go, excel_recon.go).
+	packLabels
 }
 
 var labelsByLang = map[string]*labels{
@@ -102,6 +106,7 @@ var labelsByLang = map[string]*labels{
 		ScriptMissing:  "The chart script assets/echarts.min.js did not load. Keep the assets folder next to this page.",
 
 		MonthNames: [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"},
+		packLabels: packLabelsEN,
 	},
 	"de": {
 		Locale:          "de-DE",
@@ -163,6 +168,7 @@ var labelsByLang = map[string]*labels{
 		ScriptMissing:  "Das Diagramm-Skript assets/echarts.min.js wurde nicht geladen. Lassen Sie den Ordner assets neben dieser Seite.",
 
 		MonthNames: [12]string{"Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez"},
+		packLabels: packLabelsDE,
 	},
 }
 

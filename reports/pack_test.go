@@ -118,6 +118,16 @@ func TestValidateRejects(t *testing.T) {
 			`reports: unbilled item 3 (source id "MS-42"): currency "GBP\"" is not an ISO 4217 code`},
 		{"exception kind", func(p *Pack) { p.Exceptions[1].Kind = "rate*" },
 			`reports: exception 1: kind "rate*" is not a code of lower-case letters, digits and underscores`},
+		{"top unbilled currency", func(p *Pack) { p.TopUnbilled = []UnbilledItem{{SourceID: "T1", Currency: "eur"}} },
+			`reports: unbilled item 0 (source id "T1"): currency "eur" is not an ISO 4217 code`},
+		{"billing run currency", func(p *Pack) {
+			p.BillingRun = &BillingRun{ID: "BR-2025-03-01", Invoices: []BillingInvoice{{Position: 2, Currency: "€"}}}
+		}, `reports: billing run BR-2025-03-01 invoice 2: currency "€" is not an ISO 4217 code`},
+		{"aging bucket", func(p *Pack) {
+			p.Receivables = []Receivable{{Number: "INV-1", Currency: "EUR", Bucket: ">90"}}
+		}, `reports: receivable 0 (INV-1): aging bucket ">90" is not one of not_due, 1_30, 31_60, 61_90, over_90`},
+		{"dunning currency", func(p *Pack) { p.Dunning = []DunnedInvoice{{Number: "INV-3", Currency: "E"}} },
+			`reports: dunned invoice 0 (INV-3): currency "E" is not an ISO 4217 code`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -127,6 +137,7 @@ func TestValidateRejects(t *testing.T) {
 			for name, write := range map[string]func() error{
 				"excel": func() error { return WriteExcel(&sb, p) },
 				"chart": func() error { return WriteChartPage(&sb, p) },
+				"recon": func() error { return WriteReconciliationExcel(&sb, p) },
 			} {
 				err := write()
 				if err == nil || err.Error() != c.want {
@@ -137,5 +148,145 @@ func TestValidateRejects(t *testing.T) {
 				t.Errorf("wrote %d bytes for an invalid pack", sb.Len())
 			}
 		})
+	}
+}
+
+// fullTestPack is testPack with every section of the monthly pack filled
+// by hand, hostile texts in the fields that come from sources.
+//
+// Expected figures:
+//   - KPIs: DSO 38.5 misses its target 35 but beats the baseline 40 (◐);
+//     DSO 3m 44.1 meets its target 45 (●); the dunning rate 0.1 misses
+//     its target 0.05 without a baseline (○); collection effectiveness
+//     95.5 % (previous 91.25 %) has no target; the unbilled amount is not
+//     computed for the month;
+//   - billing run: invoice 1 (EUR) net 900.00 + 249.99 = 1149.99, VAT
+//     218.50, gross 1368.49, a write-off of 120.00 beside it; invoice 2
+//     (GBP) net 5000.00, no VAT;
+//   - receivables: 1190.00 (31-60 days) + 1000.00 - 119.00 (not due) =
+//     2071.00 in EUR, 881.00 of it not due;
+//   - dunning: 2 invoices due, 1 dunned, rate 0.5;
+//   - incidents: 2, one open follow-up, overdue;
+//   - exceptions: the first acknowledged as it stands, the second
+//     acknowledged before it changed, so 37.55 EUR is not acknowledged.
+func fullTestPack(lang string) Pack {
+	p := testPack(lang)
+	p.AsOf = dateOf(2025, time.March, 31)
+	p.Months[1].Figures = map[string]KPIValue{"cei_percent": knownKPI("91.25")}
+	p.Months[2].Figures = map[string]KPIValue{"cei_percent": knownKPI("95.5")}
+	p.KPIDefinitions = []KPIDefinition{
+		{Name: "dso_days", Unit: UnitDays, Better: "lower", Baseline: knownKPI("40"),
+			Target: &KPITarget{Value: mustDec("35"), OwnerRole: hostileFormula}},
+		{Name: "dso_3m_days", Unit: UnitDays, Better: "lower", Baseline: knownKPI("42"),
+			Target: &KPITarget{Value: mustDec("45"), OwnerRole: "finance"}},
+		{Name: "dunning_rate", Unit: UnitShare, Better: "lower", Baseline: nullKPI("history too short"),
+			Target: &KPITarget{Value: mustDec("0.05"), OwnerRole: "receivables"}},
+		{Name: "cei_percent", Unit: UnitPercent, Better: "higher", Baseline: knownKPI("90")},
+		{Name: "unbilled_amount", Unit: UnitMoney, Better: "lower", Baseline: nullKPI("no complete month")},
+	}
+	p.TopUnbilled = []UnbilledItem{
+		{Customer: "Acme Ltd", Project: "Platform", Kind: "milestone", SourceID: "MS-42", WorkDate: dateOf(2025, time.March, 31),
+			Amount: mustDec("5000.00"), Currency: "GBP", AmountBase: decimal.NewNullDecimal(mustDec("5882.35"))},
+		{Customer: "Müller Maschinenbau", Project: "\tTab project", Kind: "time", SourceID: "\rHV-1002", WorkDate: dateOf(2025, time.January, 31),
+			Hours: mustDec("12.25"), Rate: mustDec("95.50"), Amount: mustDec("1169.88"), Currency: "EUR",
+			AmountBase: decimal.NewNullDecimal(mustDec("1169.88"))},
+	}
+	p.Exceptions[0].ID = "double_billed:HV-900,HV-901"
+	p.Exceptions[0].MatchLevel = "direct_link"
+	p.Exceptions[0].InvoiceNumbers = []string{"2025-0012", "2025-0015"}
+	p.Exceptions[0].Acknowledgement = &Acknowledgement{By: "controller", At: time.Date(2025, time.April, 1, 10, 15, 0, 0, time.UTC),
+		Reason: "=agreed with the customer"}
+	p.Exceptions[0].Acknowledged = true
+	p.Exceptions[1].ID = "rate_differs:HV-950"
+	p.Exceptions[1].Acknowledgement = &Acknowledgement{By: "controller", At: time.Date(2025, time.March, 3, 9, 0, 0, 0, time.UTC),
+		Reason: "rate card update pending"}
+	hours := func(s string) decimal.NullDecimal { return decimal.NewNullDecimal(mustDec(s)) }
+	p.BillingRun = &BillingRun{
+		ID: "BR-2025-03-01", Status: "draft", Period: "2025-03", InvoiceDate: dateOf(2025, time.March, 31), CreatedBy: "controller",
+		CreatedAt: time.Date(2025, time.April, 1, 8, 0, 0, 0, time.UTC), Adjustments: 1,
+		Invoices: []BillingInvoice{
+			{
+				Position: 1, Customer: hostileFormula, Currency: "EUR", VATCase: "domestic",
+				Net: mustDec("1149.99"), Tax: mustDec("218.50"), Gross: mustDec("1368.49"), DueDate: dateOf(2025, time.April, 30),
+				Lines: []BillingLine{
+					{Kind: "time", Project: "Website relaunch", Task: "Design", Description: "-7.5 h design", Hours: hours("7.5"),
+						Rate: hours("120"), Amount: mustDec("900.00"), TaxRate: mustDec("19")},
+					{Kind: "expense", Project: "Website relaunch", Description: "@travel", Amount: mustDec("249.99"), TaxRate: mustDec("19"),
+						ManuallyChanged: true},
+				},
+				WriteOffs: []BillingLine{
+					{Kind: "write_off", Project: "Website relaunch", Description: "beyond budget", Hours: hours("1"), Rate: hours("120"),
+						Amount: mustDec("120.00"), TaxRate: mustDec("19")},
+				},
+			},
+			{
+				Position: 2, Customer: "Acme Ltd", Currency: "GBP", VATCase: "non_eu",
+				Net: mustDec("5000.00"), Tax: mustDec("0.00"), Gross: mustDec("5000.00"), DueDate: dateOf(2025, time.April, 30),
+				Lines: []BillingLine{{Kind: "milestone", Project: "Platform", Description: "Go-live", Amount: mustDec("5000.00"), TaxRate: mustDec("0")}},
+			},
+		},
+	}
+	p.Receivables = []Receivable{
+		{Customer: hostilePhone, Number: "INV-1", Kind: "invoice", IssueDate: dateOf(2025, time.January, 10), DueDate: dateOf(2025, time.February, 9),
+			DaysPastDue: 50, Bucket: "31_60", Currency: "EUR", Gross: mustDec("1190.00"), Open: mustDec("1190.00"), OpenBase: mustDec("1190.00")},
+		{Customer: "Acme Ltd", Number: "INV-2", Kind: "invoice", IssueDate: dateOf(2025, time.March, 1), DueDate: dateOf(2025, time.March, 31),
+			Bucket: "not_due", Currency: "GBP", Gross: mustDec("850.00"), Open: mustDec("850.00"), OpenBase: mustDec("1000.00")},
+		{Customer: hostileFormula, Number: "=CN-1", Kind: "credit_note", IssueDate: dateOf(2025, time.March, 20),
+			Bucket: "not_due", Currency: "EUR", Gross: mustDec("119.00"), Open: mustDec("119.00"), OpenBase: mustDec("-119.00")},
+	}
+	p.Dunning = []DunnedInvoice{
+		{Customer: "Acme Ltd", Number: "INV-3", IssueDate: dateOf(2025, time.February, 1), DueDate: dateOf(2025, time.March, 3),
+			Currency: "EUR", Gross: mustDec("500.00"), Notices: 2, MaxLevel: 2, Level1: true, Level2: true,
+			FirstNotice: dateOf(2025, time.March, 10), NoticeList: "DN-1 (level 1, 2025-03-10), DN-2 (level 2, 2025-03-24)"},
+		{Customer: hostilePhone, Number: "INV-4", IssueDate: dateOf(2025, time.February, 15), DueDate: dateOf(2025, time.March, 17),
+			Currency: "EUR", Gross: mustDec("750.00")},
+	}
+	p.Incidents = []Incident{
+		{ID: 7, Title: hostileFormula, Severity: "SEV2", Status: "open", CustomerImpact: "@customers saw late invoices",
+			Months: []time.Time{monthOf(2025, time.February), monthOf(2025, time.March)},
+			FollowUps: []FollowUp{
+				{Number: 1, Action: "-re-run the export", OwnerRole: "finance", Due: dateOf(2025, time.March, 15), Status: "open", Overdue: true},
+				{Number: 2, Action: "add a check", OwnerRole: "engineering", Due: dateOf(2025, time.April, 30), Status: "done"},
+			}},
+		{ID: 9, Title: "Xero outage", Severity: "SEV3", Status: "closed", Months: []time.Time{monthOf(2025, time.March)}},
+	}
+	p.Quality = DataQuality{
+		Rejects: []Reject{{RunID: 3, Source: "harvest", Stream: "time_entries", RecordID: "=1+1", Rule: "hours_not_negative", Field: "hours",
+			Message: "-2.5 is negative", Stage: "extract", RejectedAt: time.Date(2025, time.April, 1, 5, 0, 0, 0, time.UTC)}},
+		Identities: []IdentityIssue{{Kind: "customer", System: "xero", SourceID: "X9", Name: "+Bad Name", Status: "unmatched",
+			Hint: "If it is a known customer, pin it under identities.customers."}},
+		Freshness: []StreamFreshness{
+			{Source: "files", Stream: "fx_rates"},
+			{Source: "harvest", Stream: "time_entries", LastSuccess: time.Date(2025, time.April, 2, 5, 30, 0, 0, time.UTC), Rows: 120},
+			{Source: "xero", Stream: "invoices", LastSuccess: time.Date(2025, time.March, 28, 5, 30, 0, 0, time.UTC), Rows: 3,
+				LastFailure: time.Date(2025, time.April, 2, 4, 30, 0, 0, time.UTC), Error: "xero: invoices page 1: 429 Too Many Requests"},
+		},
+		Drift:      []DriftField{{Source: "xero", Stream: "invoices", Field: "=CMD()", RunID: 3, FirstSeen: time.Date(2025, time.April, 2, 5, 0, 0, 0, time.UTC)}},
+		StaleAfter: 48 * time.Hour,
+	}
+	return p
+}
+
+func TestKPIStatus(t *testing.T) {
+	target := func(v string) *KPITarget { return &KPITarget{Value: mustDec(v)} }
+	cases := []struct {
+		def  KPIDefinition
+		v    KPIValue
+		want string
+	}{
+		{KPIDefinition{Better: "lower", Target: target("35"), Baseline: knownKPI("40")}, knownKPI("35"), statusOn},
+		{KPIDefinition{Better: "lower", Target: target("35"), Baseline: knownKPI("40")}, knownKPI("40"), statusNear},
+		{KPIDefinition{Better: "lower", Target: target("35"), Baseline: knownKPI("40")}, knownKPI("40.01"), statusOff},
+		{KPIDefinition{Better: "higher", Target: target("0.9"), Baseline: knownKPI("0.8")}, knownKPI("0.95"), statusOn},
+		{KPIDefinition{Better: "higher", Target: target("0.9"), Baseline: knownKPI("0.8")}, knownKPI("0.85"), statusNear},
+		{KPIDefinition{Better: "higher", Target: target("0.9"), Baseline: knownKPI("0.8")}, knownKPI("0.79"), statusOff},
+		{KPIDefinition{Better: "higher", Target: target("0.9"), Baseline: nullKPI("none")}, knownKPI("0.85"), statusOff},
+		{KPIDefinition{Better: "lower", Baseline: knownKPI("40")}, knownKPI("10"), statusNone},
+		{KPIDefinition{Better: "lower", Target: target("35")}, nullKPI("no sales"), statusNA},
+	}
+	for i, c := range cases {
+		if got := kpiStatus(c.def, c.v); got != c.want {
+			t.Errorf("case %d: status %q, want %q", i, got, c.want)
+		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/takt-billing/takt/extract/harvest/harvesttest"
 	"github.com/takt-billing/takt/extract/hubspot/hubspottest"
 	"github.com/takt-billing/takt/extract/xero/xerotest"
+	"github.com/takt-billing/takt/internal/atomicfile"
 	"github.com/takt-billing/takt/internal/config"
 	"github.com/takt-billing/takt/internal/demo"
 	"github.com/takt-billing/takt/internal/money"
@@ -124,7 +125,7 @@ func writeDemoSetup(dir string, c *demo.Company, hubspotURL, harvestURL, xeroURL
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if err := writeFileAtomic(filepath.Join(imports, n), c.Files[n]); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(imports, n), c.Files[n]); err != nil {
 			return "", err
 		}
 	}
@@ -177,7 +178,7 @@ sources:
   files:
     dir: imports
 `, c.Name, c.Name, c.BaseCurrency, c.HomeCountry, hubspotURL, harvestURL, xeroURL, xeroTokenURL)
-	if err := writeFileAtomic(cfgPath, []byte(text)); err != nil {
+	if err := atomicfile.WriteFile(cfgPath, []byte(text)); err != nil {
 		return "", err
 	}
 	return cfgPath, nil

@@ -11,29 +11,69 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/takt-billing/takt/internal/atomicfile"
 	"github.com/takt-billing/takt/internal/config"
 	"github.com/takt-billing/takt/reports"
 )
 
+// reportFlags are the flags every report command shares.
+type reportFlags struct {
+	month, lang, out string
+}
+
+func (f *reportFlags) add(cmd *cobra.Command, outHelp string) {
+	cmd.Flags().StringVar(&f.month, "month", "", "month to report (YYYY-MM)")
+	cmd.Flags().StringVar(&f.lang, "lang", "", "language: de or en (default: reports.lang)")
+	cmd.Flags().StringVar(&f.out, "out", "", outHelp)
+}
+
+// language is --lang, else the configured reports.lang.
+func (f *reportFlags) language(cfg *config.Config) (string, error) {
+	if f.lang == "" {
+		return cfg.Reports.Lang, nil
+	}
+	if f.lang != "de" && f.lang != "en" {
+		return "", fmt.Errorf("--lang %q: expected de or en", f.lang)
+	}
+	return f.lang, nil
+}
+
+// folder is --out, else def.
+func (f *reportFlags) folder(def string) string {
+	if f.out != "" {
+		return f.out
+	}
+	return def
+}
+
+func requireMonth(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, fmt.Errorf("--month is required, e.g. --month 2026-03")
+	}
+	return parseMonth("month", v)
+}
+
 func newReportCmd(g *globals) *cobra.Command {
-	var monthFlag, langFlag, outFlag string
+	var f reportFlags
 	cmd := &cobra.Command{
 		Use:   "report",
-		Short: "Write the monthly Excel pack and the KPI chart page",
-		Long: `Write the reports of a month into the reports folder (reports.dir in the
+		Short: "Write the month's reports: Excel pack, KPI pages, retro, reconciliation",
+		Long: `Write every report of a month into the reports folder (reports.dir in the
 configuration, or --out):
 
-  takt-pack-YYYY-MM.xlsx   Summary, Unbilled and Exceptions sheets
-  kpi-YYYY-MM.html         DSO and dunning-rate charts; open it from disk,
-  assets/echarts.min.js    it needs no network
+  takt-pack-YYYY-MM.xlsx    the monthly pack (takt report excel)
+  takt-recon-YYYY-MM.xlsx   the reconciliation workbook (takt report recon)
+  takt-recon-YYYY-MM.html   the reconciliation report
+  kpi-YYYY-MM.html          DSO and dunning-rate charts
+  YYYY-MM/index.html        the site: a chart page per KPI family, the
+                            retro and the reconciliation (takt report site)
+  assets/echarts.min.js     the chart script; the pages need no network
 
-Labels and number formats follow --lang (de or en; default reports.lang).`,
+Labels and number formats follow --lang (de or en; default reports.lang).
+The subcommands write one report each.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if monthFlag == "" {
-				return fmt.Errorf("--month is required, e.g. --month 2026-03")
-			}
-			month, err := parseMonth("month", monthFlag)
+			month, err := requireMonth(f.month)
 			if err != nil {
 				return err
 			}
@@ -42,18 +82,11 @@ Labels and number formats follow --lang (de or en; default reports.lang).`,
 				return err
 			}
 			defer wh.Close()
-			lang := cfg.Reports.Lang
-			if langFlag != "" {
-				if langFlag != "de" && langFlag != "en" {
-					return fmt.Errorf("--lang %q: expected de or en", langFlag)
-				}
-				lang = langFlag
+			lang, err := f.language(cfg)
+			if err != nil {
+				return err
 			}
-			dir := cfg.Path(cfg.Reports.Dir)
-			if outFlag != "" {
-				dir = outFlag
-			}
-			paths, err := writeReports(cmd.Context(), wh.DB, cfg, month, time.Time{}, lang, dir)
+			paths, err := writeReports(cmd.Context(), wh.DB, cfg, month, time.Time{}, lang, f.folder(cfg.Path(cfg.Reports.Dir)))
 			if err != nil {
 				return notBuiltYet(err)
 			}
@@ -63,20 +96,193 @@ Labels and number formats follow --lang (de or en; default reports.lang).`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&monthFlag, "month", "", "month to report (YYYY-MM)")
-	cmd.Flags().StringVar(&langFlag, "lang", "", "language: de or en (default: reports.lang)")
-	cmd.Flags().StringVar(&outFlag, "out", "", "folder to write into (default: reports.dir)")
+	f.add(cmd, "folder to write into (default: reports.dir)")
+	cmd.AddCommand(newReportExcelCmd(g), newReportSiteCmd(g), newReportReconCmd(g))
 	return cmd
 }
 
-// writeReports writes a month's Excel pack and chart page (with the chart
-// script beside it) and returns their paths. asOf limits unbilled work to
-// what was known that day; zero means the month's end.
-func writeReports(ctx context.Context, db *sql.DB, cfg *config.Config, month, asOf time.Time, lang, dir string) ([]string, error) {
-	pack, err := reports.LoadPack(ctx, db, reports.PackOptions{
+func newReportExcelCmd(g *globals) *cobra.Command {
+	var f reportFlags
+	cmd := &cobra.Command{
+		Use:   "excel --month YYYY-MM",
+		Short: "Write the monthly Excel pack",
+		Long: `Write the monthly pack takt-pack-YYYY-MM.xlsx into the reports folder
+(reports.dir, or --out) and print its path.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			month, err := requireMonth(f.month)
+			if err != nil {
+				return err
+			}
+			return withPack(cmd.Context(), g, &f, month, func(cfg *config.Config, pack reports.Pack, dir string) error {
+				var b bytes.Buffer
+				if err := reports.WriteExcel(&b, pack); err != nil {
+					return err
+				}
+				path := filepath.Join(dir, "takt-pack-"+month.Format("2006-01")+".xlsx")
+				if err := atomicfile.WriteFile(path, b.Bytes()); err != nil {
+					return err
+				}
+				fmt.Fprintln(g.stdout, path)
+				return nil
+			})
+		},
+	}
+	f.add(cmd, "folder to write into (default: reports.dir)")
+	return cmd
+}
+
+func newReportReconCmd(g *globals) *cobra.Command {
+	var f reportFlags
+	cmd := &cobra.Command{
+		Use:   "recon --month YYYY-MM",
+		Short: "Write the reconciliation report (HTML and Excel)",
+		Long: `Write the reconciliation report a controller reviews before a billing run:
+unbilled work and billing exceptions grouped by customer, with the amounts
+at stake, reasons and acknowledgements, as takt-recon-YYYY-MM.html and
+takt-recon-YYYY-MM.xlsx in the reports folder (reports.dir, or --out), and
+print their paths. The HTML page opens from disk without network.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			month, err := requireMonth(f.month)
+			if err != nil {
+				return err
+			}
+			return withPack(cmd.Context(), g, &f, month, func(cfg *config.Config, pack reports.Pack, dir string) error {
+				paths, err := writeRecon(pack, dir)
+				if err != nil {
+					return err
+				}
+				for _, p := range paths {
+					fmt.Fprintln(g.stdout, p)
+				}
+				return nil
+			})
+		},
+	}
+	f.add(cmd, "folder to write into (default: reports.dir)")
+	return cmd
+}
+
+func newReportSiteCmd(g *globals) *cobra.Command {
+	var f reportFlags
+	var fromFlag, toFlag string
+	cmd := &cobra.Command{
+		Use:   "site --out DIR --month YYYY-MM",
+		Short: "Write the KPI pages, retro and reconciliation as files that open from disk",
+		Long: `Write the report site of a month into --out (default: reports.dir/YYYY-MM):
+index.html, a chart page per KPI family (kpi-dso.html, kpi-ar_aging.html,
+...), retro.html and recon.html, with the chart script in assets/. The
+pages link to each other relatively and load nothing from the network:
+zip the folder and attach it to a retro invitation.
+
+The retro runs from --from to --to (the reported month; --month and --to
+are the same and either may be given); --from defaults to three months
+before it, so the retro shows what changed since the last quarter.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.month != "" && toFlag != "" && f.month != toFlag {
+				return fmt.Errorf("--month %s and --to %s differ: the retro ends at the reported month; give one of them", f.month, toFlag)
+			}
+			if f.month == "" {
+				f.month = toFlag
+			}
+			month, err := requireMonth(f.month)
+			if err != nil {
+				return fmt.Errorf("--month (or --to) is required, e.g. --month 2026-03")
+			}
+			var from time.Time
+			if fromFlag != "" {
+				if from, err = parseMonth("from", fromFlag); err != nil {
+					return err
+				}
+				if from.After(month) {
+					return fmt.Errorf("--from %s is after the reported month %s", fromFlag, f.month)
+				}
+			}
+			return withPack(cmd.Context(), g, &f, month, func(cfg *config.Config, pack reports.Pack, dir string) error {
+				if f.out == "" {
+					dir = filepath.Join(dir, month.Format("2006-01"))
+				}
+				paths, err := reports.WriteSite(dir, pack, reports.SiteOptions{RetroFrom: from})
+				if err != nil {
+					return err
+				}
+				for _, p := range paths {
+					fmt.Fprintln(g.stdout, p)
+				}
+				return nil
+			})
+		},
+	}
+	f.add(cmd, "folder to write the site into (default: reports.dir/YYYY-MM)")
+	cmd.Flags().StringVar(&fromFlag, "from", "", "first month of the retro (YYYY-MM; default: three months before --month)")
+	cmd.Flags().StringVar(&toFlag, "to", "", "last month of the retro: the reported month (YYYY-MM; same as --month)")
+	return cmd
+}
+
+// withPack opens the warehouse, loads the month's pack and runs write with
+// it and the folder to write into, which it creates.
+func withPack(ctx context.Context, g *globals, f *reportFlags, month time.Time, write func(*config.Config, reports.Pack, string) error) error {
+	cfg, wh, err := g.openForReading(ctx)
+	if err != nil {
+		return err
+	}
+	defer wh.Close()
+	lang, err := f.language(cfg)
+	if err != nil {
+		return err
+	}
+	pack, err := loadPack(ctx, wh.DB, cfg, month, time.Time{}, lang)
+	if err != nil {
+		return notBuiltYet(err)
+	}
+	dir := f.folder(cfg.Path(cfg.Reports.Dir))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return write(cfg, pack, dir)
+}
+
+// loadPack assembles a month's pack with the configured KPI baselines and
+// targets.
+func loadPack(ctx context.Context, db *sql.DB, cfg *config.Config, month, asOf time.Time, lang string) (reports.Pack, error) {
+	return reports.LoadPack(ctx, db, reports.PackOptions{
 		Company: cfg.Company.Name, BaseCurrency: cfg.Company.BaseCurrency, Lang: lang,
-		Month: month, AsOf: asOf, GeneratedAt: time.Now().UTC(),
+		Month: month, AsOf: asOf, GeneratedAt: time.Now().UTC(), KPIs: kpiSettings(cfg),
 	})
+}
+
+// writeRecon writes the reconciliation report as HTML and as a workbook
+// into dir and returns their paths.
+func writeRecon(pack reports.Pack, dir string) ([]string, error) {
+	tag := pack.Month.Format("2006-01")
+	var page, xlsx bytes.Buffer
+	if err := reports.WriteReconciliationReport(&page, pack); err != nil {
+		return nil, err
+	}
+	if err := reports.WriteReconciliationExcel(&xlsx, pack); err != nil {
+		return nil, err
+	}
+	htmlPath := filepath.Join(dir, "takt-recon-"+tag+".html")
+	xlsxPath := filepath.Join(dir, "takt-recon-"+tag+".xlsx")
+	if err := atomicfile.WriteFile(htmlPath, page.Bytes()); err != nil {
+		return nil, err
+	}
+	if err := atomicfile.WriteFile(xlsxPath, xlsx.Bytes()); err != nil {
+		return nil, err
+	}
+	return []string{htmlPath, xlsxPath}, nil
+}
+
+// writeReports writes every report of a month into dir: the Excel pack,
+// the DSO and dunning chart page, the reconciliation report (HTML and
+// workbook), the chart script, and the site in dir/YYYY-MM, whose index
+// links to the workbooks. It returns the paths of the pack, the chart page,
+// the reconciliation report and the site's index. asOf limits unbilled work
+// to what was known that day; zero means the month's end.
+func writeReports(ctx context.Context, db *sql.DB, cfg *config.Config, month, asOf time.Time, lang, dir string) ([]string, error) {
+	pack, err := loadPack(ctx, db, cfg, month, asOf, lang)
 	if err != nil {
 		return nil, err
 	}
@@ -96,32 +302,22 @@ func writeReports(ctx context.Context, db *sql.DB, cfg *config.Config, month, as
 	}
 	xlsxPath := filepath.Join(dir, "takt-pack-"+tag+".xlsx")
 	pagePath := filepath.Join(dir, "kpi-"+tag+".html")
-	if err := writeFileAtomic(xlsxPath, xlsx.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(xlsxPath, xlsx.Bytes()); err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(pagePath, page.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(pagePath, page.Bytes()); err != nil {
 		return nil, err
 	}
-	return []string{xlsxPath, pagePath}, nil
-}
-
-// writeFileAtomic replaces path with data so that a reader never sees half
-// a file.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	recon, err := writeRecon(pack, dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
+	site, err := reports.WriteSite(filepath.Join(dir, tag), pack, reports.SiteOptions{Links: []reports.SiteLink{
+		{Href: "../takt-pack-" + tag + ".xlsx", Text: "takt-pack-" + tag + ".xlsx"},
+		{Href: "../takt-recon-" + tag + ".xlsx", Text: "takt-recon-" + tag + ".xlsx"},
+	}})
+	if err != nil {
+		return nil, err
 	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return []string{xlsxPath, pagePath, recon[0], recon[1], site[0]}, nil
 }

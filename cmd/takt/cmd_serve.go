@@ -194,7 +194,7 @@ func runServe(ctx context.Context, g *globals, addrFlag string) error {
 		return err
 	}
 	pages := &service.Pages{
-		DB: wh.DB, Company: cfg.Company.Name, BaseCurrency: cfg.Company.BaseCurrency, Lang: cfg.Reports.Lang,
+		DB: wh.DB, Company: cfg.Company.Name, BaseCurrency: cfg.Company.BaseCurrency, Lang: cfg.Reports.Lang, KPIs: kpiSettings(cfg),
 		Warehouse: whPath, Jobs: sched.Jobs, Logger: logger,
 	}
 	srv := &http.Server{Handler: pages.Handler(), ReadHeaderTimeout: 10 * time.Second}

@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,8 +18,10 @@ import (
 	sqlfiles "github.com/takt-billing/takt/sql"
 )
 
-// Pages serves the warehouse's reports read-only over HTTP: an index, the
-// KPI chart page and the Excel pack of any month, /healthz and /schedule.
+// Pages serves the warehouse's reports read-only over HTTP: an index, and
+// for any month the report site (the pages `takt report site` writes, under
+// /reports/YYYY-MM/), the first KPI chart page, the Excel pack and the
+// reconciliation workbook; /healthz and /schedule.
 // It reads through the same handle the scheduled runs write through, so
 // pages work while a load runs: DuckDB shows each query the data committed
 // when it began.
@@ -36,6 +39,9 @@ type Pages struct {
 	// Now is the clock of GeneratedAt and the index's months; default
 	// time.Now.
 	Now func() time.Time
+	// KPIs are the configured KPI baselines and targets the pages draw;
+	// without them the pages show computed baselines and no targets.
+	KPIs reports.KPISettings
 }
 
 // Handler returns the pages' routes. Only GET and HEAD are answered.
@@ -53,6 +59,8 @@ func (p *Pages) Handler() http.Handler {
 	mux.HandleFunc("GET /reports/{month}/kpi.html", p.chartPage)
 	mux.HandleFunc("GET /reports/{month}/pack.xlsx", p.excelPack)
 	mux.HandleFunc("GET /reports/{month}/assets/echarts.min.js", p.chartScript)
+	mux.HandleFunc("GET /reports/{month}/recon.xlsx", p.reconExcel)
+	mux.HandleFunc("GET /reports/{month}/{page}", p.sitePage)
 	return headers(mux)
 }
 
@@ -143,7 +151,7 @@ func (p *Pages) pack(w http.ResponseWriter, r *http.Request) (reports.Pack, bool
 	asOf := p.asOf(r.Context())
 	pk, err := reports.LoadPack(r.Context(), p.DB, reports.PackOptions{
 		Company: p.Company, BaseCurrency: p.BaseCurrency, Lang: lang,
-		Month: month, AsOf: asOf, GeneratedAt: p.Now().UTC(),
+		Month: month, AsOf: asOf, GeneratedAt: p.Now().UTC(), KPIs: p.KPIs,
 	})
 	if err != nil {
 		if notBuilt(err) {
@@ -213,6 +221,101 @@ func (p *Pages) excelPack(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b.Bytes())
 }
 
+// sitePage serves a page of the month's report site by its file name; the
+// retro's first month comes from ?from=YYYY-MM.
+func (p *Pages) sitePage(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("page")
+	write, ok := p.sitePageWriter(name)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	var from time.Time
+	if v := r.URL.Query().Get("from"); v != "" {
+		t, err := time.Parse("2006-01", v)
+		if err != nil {
+			http.Error(w, fmt.Sprintf("from %q: expected a month like 2026-01", v), http.StatusBadRequest)
+			return
+		}
+		from = t
+	}
+	pk, ok := p.pack(w, r)
+	if !ok {
+		return
+	}
+	if name == reports.RetroFile && from.IsZero() {
+		from = reports.DefaultRetroFrom(pk)
+	}
+	var b bytes.Buffer
+	if err := write(&b, pk, from); err != nil {
+		if errors.Is(err, errNoFamily) {
+			http.NotFound(w, r)
+			return
+		}
+		if name == reports.RetroFile && strings.Contains(err.Error(), "retro from") {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		p.Logger.Error("report page failed", "page", name, "error", err)
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write(b.Bytes())
+}
+
+// sitePageWriter returns how to write the site page of that file name.
+func (p *Pages) sitePageWriter(name string) (func(*bytes.Buffer, reports.Pack, time.Time) error, bool) {
+	switch name {
+	case reports.IndexFile:
+		return func(b *bytes.Buffer, pk reports.Pack, from time.Time) error {
+			month := pk.Month.Format("2006-01")
+			return reports.WriteIndexPage(b, pk, reports.SiteOptions{RetroFrom: from, Links: []reports.SiteLink{
+				{Href: "pack.xlsx", Text: "takt-pack-" + month + ".xlsx"},
+				{Href: "recon.xlsx", Text: "takt-recon-" + month + ".xlsx"},
+			}})
+		}, true
+	case reports.RetroFile:
+		return func(b *bytes.Buffer, pk reports.Pack, from time.Time) error {
+			return reports.WriteRetroPage(b, pk, from)
+		}, true
+	case reports.ReconFile:
+		return func(b *bytes.Buffer, pk reports.Pack, _ time.Time) error {
+			return reports.WriteReconciliationPage(b, pk)
+		}, true
+	}
+	if family, ok := strings.CutPrefix(name, "kpi-"); ok {
+		if family, ok = strings.CutSuffix(family, ".html"); ok && family != "" {
+			return func(b *bytes.Buffer, pk reports.Pack, _ time.Time) error {
+				if !slices.Contains(reports.KPIFamilies(pk), family) {
+					return errNoFamily
+				}
+				return reports.WriteKPIPage(b, pk, family)
+			}, true
+		}
+	}
+	return nil, false
+}
+
+// errNoFamily answers a KPI page the month's pack has no KPIs for.
+var errNoFamily = errors.New("no such KPI page")
+
+func (p *Pages) reconExcel(w http.ResponseWriter, r *http.Request) {
+	pk, ok := p.pack(w, r)
+	if !ok {
+		return
+	}
+	var b bytes.Buffer
+	if err := reports.WriteReconciliationExcel(&b, pk); err != nil {
+		p.Logger.Error("reconciliation workbook failed", "error", err)
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="takt-recon-%s.xlsx"`, pk.Month.Format("2006-01")))
+	_, _ = w.Write(b.Bytes())
+}
+
 func (p *Pages) chartScript(w http.ResponseWriter, r *http.Request) {
 	b, err := reports.ChartScript()
 	if errors.Is(err, reports.ErrChartScriptMissing) {
@@ -244,8 +347,8 @@ var indexPage = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 <h1>{{.Company}}</h1>
 <p>Data as of {{if .AsOf}}{{.AsOf}}{{else}}(no run has finished yet){{end}}.</p>
 <h2>Reports</h2>
-<table><tr><th>Month</th><th>KPI charts</th><th>Excel pack</th></tr>
-{{range .Months}}<tr><td>{{.}}</td><td><a href="reports/{{.}}/kpi.html">kpi-{{.}}.html</a></td><td><a href="reports/{{.}}/pack.xlsx">takt-pack-{{.}}.xlsx</a></td></tr>
+<table><tr><th>Month</th><th>Report pages</th><th>KPI charts</th><th>Excel pack</th><th>Reconciliation</th></tr>
+{{range .Months}}<tr><td>{{.}}</td><td><a href="reports/{{.}}/index.html">overview</a></td><td><a href="reports/{{.}}/kpi.html">kpi-{{.}}.html</a></td><td><a href="reports/{{.}}/pack.xlsx">takt-pack-{{.}}.xlsx</a></td><td><a href="reports/{{.}}/recon.html">page</a> · <a href="reports/{{.}}/recon.xlsx">takt-recon-{{.}}.xlsx</a></td></tr>
 {{end}}</table>
 <h2>Schedule</h2>
 <table><tr><th>Job</th><th>Schedule (UTC)</th><th>Next run</th><th>Last run here</th></tr>

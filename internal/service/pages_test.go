@@ -97,7 +97,7 @@ func TestPagesServeTheMonthlyReports(t *testing.T) {
 		t.Fatalf("the pack is not a workbook: %v", err)
 	}
 	defer f.Close()
-	if got := strings.Join(f.GetSheetList(), ","); got != "Summary,Unbilled,Exceptions" {
+	if got := strings.Join(f.GetSheetList(), ","); got != "Summary,Unbilled,Draft billing run,Exceptions,AR aging,Dunning,Incidents,Data quality" {
 		t.Fatalf("sheets = %s", got)
 	}
 	// The scenario's five unbilled items and two exceptions.

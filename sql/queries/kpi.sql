@@ -21,10 +21,11 @@ ORDER BY month, kpi;
 
 -- name: kpi_definitions
 -- The KPIs in display order with their formula version and computed
--- baseline, and the base currency the figures are in.
+-- baseline, the base currency the figures are in and the holidays the
+-- last run counted as non-working days.
 SELECT d.kpi, d.position, d.definition_version, d.unit, d.better, d.formula,
        b.value::VARCHAR, b.reason, coalesce(list_transform(b.months, m -> strftime(m, '%Y-%m')), []::VARCHAR[])::VARCHAR[],
-       staging.setting('base_currency')
+       staging.setting('base_currency'), coalesce(staging.setting('holidays'), '')
 FROM marts.kpi_definitions d
 LEFT JOIN marts.kpi_baselines b USING (kpi)
 ORDER BY d.position;

@@ -1,0 +1,248 @@
+package reports
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+func TestPageFormats(t *testing.T) {
+	en, de := pageLabelsFor("en"), pageLabelsFor("de")
+	for _, c := range []struct {
+		d        string
+		currency string
+		en, de   string
+	}{
+		{"1234.56", "EUR", "€1,234.56", "1.234,56 €"},
+		{"-1234.565", "EUR", "-€1,234.57", "-1.234,57 €"},
+		{"0.004", "EUR", "€0.00", "0,00 €"},
+		{"-0.004", "EUR", "€0.00", "0,00 €"},
+		{"1234567.891", "GBP", "£1,234,567.89", "1.234.567,89 £"},
+		{"999.995", "USD", "$1,000.00", "1.000,00 $"},
+		{"180", "CHF", "CHF 180.00", "180,00 CHF"},
+		{"-5", "CHF", "-CHF 5.00", "-5,00 CHF"},
+	} {
+		d := decimal.RequireFromString(c.d)
+		if got := en.money(d, c.currency); got != c.en {
+			t.Errorf("en money(%s %s) = %q, want %q", c.d, c.currency, got, c.en)
+		}
+		if got := de.money(d, c.currency); got != c.de {
+			t.Errorf("de money(%s %s) = %q, want %q", c.d, c.currency, got, c.de)
+		}
+	}
+	if got := de.number(decimal.RequireFromString("12345.25"), 1); got != "12.345,3" {
+		t.Errorf("de number = %q", got)
+	}
+	if got := en.number(decimal.RequireFromString("100"), 0); got != "100" {
+		t.Errorf("en number = %q", got)
+	}
+	day := time.Date(2026, time.March, 31, 0, 0, 0, 0, time.UTC)
+	if got := en.date(day); got != "31 Mar 2026" {
+		t.Errorf("en date = %q", got)
+	}
+	if got := de.date(day); got != "31.03.2026" {
+		t.Errorf("de date = %q", got)
+	}
+	if got := en.date(dateOf(2026, time.May, 5)); got != "5 May 2026" {
+		t.Errorf("en date = %q", got)
+	}
+	for _, c := range []struct {
+		v, unit, en, de string
+	}{
+		{"38.516", UnitDays, "38.52 days", "38,52 Tage"},
+		{"0.7425", UnitShare, "74.25%", "74,25 %"},
+		{"91.555", UnitPercent, "91.56%", "91,56 %"},
+		{"42100.99", UnitMoney, "€42,100.99", "42.100,99 €"},
+	} {
+		v := decimal.NewNullDecimal(decimal.RequireFromString(c.v))
+		if got := en.kpiText(v, c.unit, "EUR", "n/a"); got != c.en {
+			t.Errorf("en kpiText(%s %s) = %q, want %q", c.v, c.unit, got, c.en)
+		}
+		if got := de.kpiText(v, c.unit, "EUR", "n. v."); got != c.de {
+			t.Errorf("de kpiText(%s %s) = %q, want %q", c.v, c.unit, got, c.de)
+		}
+	}
+	if got := en.kpiText(decimal.NullDecimal{}, UnitDays, "EUR", "n/a"); got != "n/a" {
+		t.Errorf("undefined = %q", got)
+	}
+	// Every language names every family and KPI.
+	for lang, l := range pageLabelsByLang {
+		for _, f := range kpiFamilies {
+			if l.Families[f.Key] == "" || l.FamilyIntro[f.Key] == "" {
+				t.Errorf("%s: family %s has no name or intro", lang, f.Key)
+			}
+			for _, k := range f.KPIs {
+				if l.KPINames[k] == "" {
+					t.Errorf("%s: KPI %s has no name", lang, k)
+				}
+			}
+		}
+	}
+}
+
+func TestMonthRuns(t *testing.T) {
+	if got, want := monthRuns([]int{1, 2, 3, 5, 7, 8}), [][2]int{{1, 3}, {5, 5}, {7, 8}}; !slices.Equal(got, want) {
+		t.Errorf("runs = %v, want %v", got, want)
+	}
+}
+
+// The site's pages are HTML in which no text from the data became markup:
+// the hostile names appear only escaped.
+func TestSitePagesEscape(t *testing.T) {
+	dir := t.TempDir()
+	paths, err := WriteSite(dir, sitePack("en"), SiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range paths {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		html := string(b)
+		for _, bad := range []string{"<img", "<b>", "<script>alert", "http://", "https://"} {
+			if strings.Contains(html, bad) {
+				t.Errorf("%s contains %q", filepath.Base(path), bad)
+			}
+		}
+	}
+	retro, err := os.ReadFile(filepath.Join(dir, RetroFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(retro, []byte(`<h3>#7 &lt;img src=x onerror=alert(1)&gt;</h3>`)) {
+		t.Errorf("the retro does not show incident 7's title escaped")
+	}
+	dso, err := os.ReadFile(filepath.Join(dir, KPIPageFile("dso")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`"label":"#7 \u003cimg src=x onerror=alert(1)\u003e"`,
+		`"impact":"Invoices for \u003cscript\u003ealert(2)\u003c/script\u003e sent twice"`,
+		`<script src="assets/echarts.min.js"></script>`,
+		`<a href="kpi-dso.html" aria-current="page">`,
+	} {
+		if !bytes.Contains(dso, []byte(want)) {
+			t.Errorf("the DSO page lacks %s", want)
+		}
+	}
+	if n := bytes.Count(dso, []byte("<script")); n != 2 {
+		t.Errorf("the DSO page has %d script elements, want the chart script and its own", n)
+	}
+}
+
+func TestSiteErrors(t *testing.T) {
+	p := sitePack("en")
+	if err := WriteKPIPage(io.Discard, p, "nope"); err == nil || err.Error() !=
+		`reports: the pack has no KPIs of family "nope"; it has [dso ar_aging cei time_to_invoice unbilled correction dunning automation]` {
+		t.Errorf("unknown family: %v", err)
+	}
+	if err := WriteRetroPage(io.Discard, p, monthOf(2025, time.December)); err == nil || err.Error() !=
+		"reports: retro from 2025-12: the pack has KPIs from 2026-01 on; choose a month from then" {
+		t.Errorf("retro before the pack: %v", err)
+	}
+	if err := WriteRetroPage(io.Discard, p, monthOf(2026, time.July)); err == nil || err.Error() !=
+		"reports: retro from 2026-07: that is after the reported month 2026-06; choose an earlier month" {
+		t.Errorf("retro after the month: %v", err)
+	}
+	p.Lang = "fr"
+	dir := t.TempDir()
+	if _, err := WriteSite(dir, p, SiteOptions{}); err == nil {
+		t.Error("WriteSite wrote a site in French")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a failed WriteSite left %d files", len(entries))
+	}
+}
+
+// A pack without KPIDefinitions (built by hand) still gets the pages of
+// the KPIs it has: DSO and dunning from their own fields.
+func TestSiteWithoutDefinitions(t *testing.T) {
+	p := testPack("en")
+	if got, want := KPIFamilies(p), []string{"dso", "dunning"}; !slices.Equal(got, want) {
+		t.Fatalf("families %q, want %q", got, want)
+	}
+	var b bytes.Buffer
+	if err := WriteKPIPage(&b, p, "dso"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"name":"DSO (month)"`, `"name":"DSO (trailing 3 months)"`, `<li>Feb 2025 · DSO (month): no sales in the month</li>`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the DSO page lacks %s", want)
+		}
+	}
+	if strings.Contains(b.String(), `"name":"Countback DSO"`) {
+		t.Error("the DSO page draws a KPI the pack does not have")
+	}
+}
+
+// BenchmarkWriteKPIPages renders every KPI family page of the test pack
+// (six months, 25 KPIs, incidents): the time to generate the chart pages
+// of a month.
+func BenchmarkWriteKPIPages(b *testing.B) {
+	p := sitePack("de")
+	families := KPIFamilies(p)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, f := range families {
+			if err := WriteKPIPage(io.Discard, p, f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkWriteSite writes the whole site of the test pack into a folder:
+// index, eight KPI pages, retro, reconciliation and the chart script.
+func BenchmarkWriteSite(b *testing.B) {
+	p := sitePack("en")
+	dir := b.TempDir()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := WriteSite(dir, p, SiteOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReconciliationPageMillion writes the reconciliation page of a
+// month with a million unbilled items over 2,000 customers, streamed from
+// UnbilledRows as LoadPack streams them: the page sums them per customer
+// and project and keeps only the oldest items of each.
+func BenchmarkReconciliationPageMillion(b *testing.B) {
+	p := sitePack("en")
+	p.Unbilled = nil
+	amount, hours, rate := mustDec("150.00"), mustDec("1.25"), mustDec("120.00")
+	p.UnbilledRows = func(yield func(UnbilledItem, error) bool) {
+		for i := range 1_000_000 {
+			c := i % 2000
+			u := UnbilledItem{
+				CustomerID: "c-" + strconv.Itoa(c), Customer: "Customer " + strconv.Itoa(c), Project: "Project " + strconv.Itoa(i%7),
+				Kind: "time", SourceID: strconv.Itoa(i), WorkDate: dateOf(2026, time.June, 1+i%30),
+				Hours: hours, Rate: rate, Amount: amount, Currency: "EUR", AgeDays: i % 200,
+			}
+			if !yield(u, nil) {
+				return
+			}
+		}
+	}
+	var size int
+	b.ReportAllocs()
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := WriteReconciliationPage(&buf, p); err != nil {
+			b.Fatal(err)
+		}
+		size = buf.Len()
+	}
+	b.ReportMetric(float64(size)/(1<<20), "MiB/page")
+}
