@@ -161,6 +161,12 @@ warehouse:
 reports:
   dir: reports
   lang: en
+kpis:
+  targets:
+    dso_days: {value: "35", owner_role: Head of Receivables}
+    time_to_invoice_median_days: {value: "20", owner_role: Head of Delivery}
+    correction_rate: {value: "0.02", owner_role: Billing Lead}
+    dunning_rate: {value: "0.15", owner_role: Controller}
 sources:
   hubspot:
     base_url: %s
