@@ -17,9 +17,9 @@
 //     bounded memory (LoadPack fills the Pack from the warehouse).
 //   - WriteReconciliationExcel: the reconciliation report as an .xlsx
 //     workbook, unbilled work and exceptions by customer.
-//   - WriteChartPage and WriteAssets: one HTML page with the DSO and
-//     dunning-rate charts, and the ECharts script beside it in assets/, so
-//     the page opens from disk and loads nothing from the network.
+//   - WriteKPIPage and WriteAssets: the chart page of a KPI family, and
+//     the ECharts script beside it in assets/, so the page opens from disk
+//     and loads nothing from the network.
 //   - WriteSite: the report site of a month as files in one folder, the
 //     same pages the service serves: an index (WriteIndexPage), a chart
 //     page per KPI family with baselines, targets and incidents

@@ -136,7 +136,8 @@ func TestValidateRejects(t *testing.T) {
 			var sb strings.Builder
 			for name, write := range map[string]func() error{
 				"excel": func() error { return WriteExcel(&sb, p) },
-				"chart": func() error { return WriteChartPage(&sb, p) },
+				"chart": func() error { return WriteKPIPage(&sb, p, "dso") },
+				"site":  func() error { _, err := WriteSite(t.TempDir(), p, SiteOptions{}); return err },
 				"recon": func() error { return WriteReconciliationExcel(&sb, p) },
 			} {
 				err := write()

@@ -307,9 +307,13 @@ type familyBody struct {
 // incidents of the month with their customer impact and follow-up state. A
 // month without a value is a gap, never a zero.
 //
-// Like WriteChartPage, the page loads assets/echarts.min.js relative to
-// itself and nothing else, and every text from the data is escaped for its
-// context, inside the charts' tooltips too.
+// The page loads assets/echarts.min.js relative to itself (WriteAssets puts
+// it there) and nothing else; its Content-Security-Policy forbids any other
+// load, so it opens from disk as well as over HTTP. go-echarts builds the
+// chart options, but the page is rendered with html/template rather than
+// go-echarts' own templates, which insert the options into the script
+// unescaped: here they are JSON with <, > and & escaped, and every text from
+// the data is escaped for its context, inside the tooltips too.
 func WriteKPIPage(w io.Writer, p Pack, family string) error {
 	if err := p.validate(); err != nil {
 		return err

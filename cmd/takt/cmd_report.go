@@ -64,10 +64,10 @@ configuration, or --out):
   takt-pack-YYYY-MM.xlsx    the monthly pack (takt report excel)
   takt-recon-YYYY-MM.xlsx   the reconciliation workbook (takt report recon)
   takt-recon-YYYY-MM.html   the reconciliation report
-  kpi-YYYY-MM.html          DSO and dunning-rate charts
   YYYY-MM/index.html        the site: a chart page per KPI family, the
-                            retro and the reconciliation (takt report site)
-  assets/echarts.min.js     the chart script; the pages need no network
+                            retro and the reconciliation, with the chart
+                            script in YYYY-MM/assets; the pages open from
+                            disk and need no network (takt report site)
 
 Labels and number formats follow --lang (de or en; default reports.lang).
 The subcommands write one report each.`,
@@ -276,11 +276,11 @@ func writeRecon(pack reports.Pack, dir string) ([]string, error) {
 }
 
 // writeReports writes every report of a month into dir: the Excel pack,
-// the DSO and dunning chart page, the reconciliation report (HTML and
-// workbook), the chart script, and the site in dir/YYYY-MM, whose index
-// links to the workbooks. It returns the paths of the pack, the chart page,
-// the reconciliation report and the site's index. asOf limits unbilled work
-// to what was known that day; zero means the month's end.
+// the reconciliation report (HTML and workbook), and the site in
+// dir/YYYY-MM (chart pages, retro, reconciliation, the chart script), whose
+// index links to the workbooks. It returns the paths of the pack, the
+// reconciliation report and the site's index. asOf limits unbilled work to
+// what was known that day; zero means the month's end.
 func writeReports(ctx context.Context, db *sql.DB, cfg *config.Config, month, asOf time.Time, lang, dir string) ([]string, error) {
 	pack, err := loadPack(ctx, db, cfg, month, asOf, lang)
 	if err != nil {
@@ -290,22 +290,12 @@ func writeReports(ctx context.Context, db *sql.DB, cfg *config.Config, month, as
 		return nil, err
 	}
 	tag := month.Format("2006-01")
-	var xlsx, page bytes.Buffer
+	var xlsx bytes.Buffer
 	if err := reports.WriteExcel(&xlsx, pack); err != nil {
 		return nil, err
 	}
-	if err := reports.WriteChartPage(&page, pack); err != nil {
-		return nil, err
-	}
-	if err := reports.WriteAssets(dir); err != nil {
-		return nil, err
-	}
 	xlsxPath := filepath.Join(dir, "takt-pack-"+tag+".xlsx")
-	pagePath := filepath.Join(dir, "kpi-"+tag+".html")
 	if err := atomicfile.WriteFile(xlsxPath, xlsx.Bytes()); err != nil {
-		return nil, err
-	}
-	if err := atomicfile.WriteFile(pagePath, page.Bytes()); err != nil {
 		return nil, err
 	}
 	recon, err := writeRecon(pack, dir)
@@ -319,5 +309,5 @@ func writeReports(ctx context.Context, db *sql.DB, cfg *config.Config, month, as
 	if err != nil {
 		return nil, err
 	}
-	return []string{xlsxPath, pagePath, recon[0], recon[1], site[0]}, nil
+	return []string{xlsxPath, recon[0], recon[1], site[0]}, nil
 }

@@ -34,11 +34,14 @@ scratch on its full-refresh schedule if it has one
 and reconcile after each, and serve the report pages read-only over HTTP
 (service.addr or --addr; default 127.0.0.1:8080):
 
-  /                          index: months, schedule, recent runs
-  /reports/YYYY-MM/kpi.html  the KPI chart page of a month (?lang=de|en)
-  /reports/YYYY-MM/pack.xlsx the Excel pack of a month
-  /healthz                   200 when the warehouse answers, as JSON
-  /schedule                  the jobs and their next runs, as JSON
+  /                           index: months, schedule, recent runs
+  /reports/YYYY-MM/index.html the report site of a month: a chart page
+                              per KPI family, retro, reconciliation
+                              (?lang=de|en)
+  /reports/YYYY-MM/pack.xlsx  the Excel pack of a month
+  /reports/YYYY-MM/recon.xlsx the reconciliation workbook
+  /healthz                    200 when the warehouse answers, as JSON
+  /schedule                   the jobs and their next runs, as JSON
 
 A run never overlaps itself (a run still going when its next one falls
 due skips that one), and runs take turns: sources that fall due while

@@ -238,7 +238,7 @@ func TestDemoKPIJSON(t *testing.T) {
 
 func TestDemoWroteReports(t *testing.T) {
 	dir, _ := demoWarehouse(t)
-	for _, f := range []string{"reports/takt-pack-2026-03.xlsx", "reports/kpi-2026-03.html", "reports/assets/echarts.min.js", "imports/rate_cards.csv"} {
+	for _, f := range []string{"reports/takt-pack-2026-03.xlsx", "reports/2026-03/kpi-dso.html", "reports/2026-03/assets/echarts.min.js", "imports/rate_cards.csv"} {
 		st, err := os.Stat(filepath.Join(dir, f))
 		if err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", f, err)

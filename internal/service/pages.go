@@ -190,19 +190,14 @@ func notBuilt(err error) bool {
 	return strings.Contains(msg, "does not exist") || strings.Contains(msg, "Catalog Error")
 }
 
+// chartPage keeps the month's first chart address working: it sends the
+// reader to the DSO page of the month's site, with the same language.
 func (p *Pages) chartPage(w http.ResponseWriter, r *http.Request) {
-	pk, ok := p.pack(w, r)
-	if !ok {
-		return
+	target := reports.KPIPageFile("dso")
+	if r.URL.RawQuery != "" {
+		target += "?" + r.URL.RawQuery
 	}
-	var b bytes.Buffer
-	if err := reports.WriteChartPage(&b, pk); err != nil {
-		p.Logger.Error("chart page failed", "error", err)
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write(b.Bytes())
+	http.Redirect(w, r, target, http.StatusMovedPermanently)
 }
 
 func (p *Pages) excelPack(w http.ResponseWriter, r *http.Request) {
@@ -347,8 +342,8 @@ var indexPage = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 <h1>{{.Company}}</h1>
 <p>Data as of {{if .AsOf}}{{.AsOf}}{{else}}(no run has finished yet){{end}}.</p>
 <h2>Reports</h2>
-<table><tr><th>Month</th><th>Report pages</th><th>KPI charts</th><th>Excel pack</th><th>Reconciliation</th></tr>
-{{range .Months}}<tr><td>{{.}}</td><td><a href="reports/{{.}}/index.html">overview</a></td><td><a href="reports/{{.}}/kpi.html">kpi-{{.}}.html</a></td><td><a href="reports/{{.}}/pack.xlsx">takt-pack-{{.}}.xlsx</a></td><td><a href="reports/{{.}}/recon.html">page</a> · <a href="reports/{{.}}/recon.xlsx">takt-recon-{{.}}.xlsx</a></td></tr>
+<table><tr><th>Month</th><th>Report pages</th><th>DSO chart</th><th>Excel pack</th><th>Reconciliation</th></tr>
+{{range .Months}}<tr><td>{{.}}</td><td><a href="reports/{{.}}/index.html">overview</a></td><td><a href="reports/{{.}}/kpi-dso.html">kpi-dso.html</a></td><td><a href="reports/{{.}}/pack.xlsx">takt-pack-{{.}}.xlsx</a></td><td><a href="reports/{{.}}/recon.html">page</a> · <a href="reports/{{.}}/recon.xlsx">takt-recon-{{.}}.xlsx</a></td></tr>
 {{end}}</table>
 <h2>Schedule</h2>
 <table><tr><th>Job</th><th>Schedule (UTC)</th><th>Next run</th><th>Last run here</th></tr>

@@ -69,9 +69,10 @@ func TestPagesServeTheMonthlyReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want bytes.Buffer
-	if err := reports.WriteChartPage(&want, pack); err != nil {
+	if err := reports.WriteKPIPage(&want, pack, "dso"); err != nil {
 		t.Fatal(err)
 	}
+	// The month's first chart address leads to its DSO page.
 	code, h, page := get(t, srv.URL+"/reports/2026-03/kpi.html?lang=de")
 	if code != 200 || h.Get("Content-Type") != "text/html; charset=utf-8" || h.Get("Cache-Control") != "no-store" {
 		t.Fatalf("kpi.html: %d %v", code, h)
@@ -147,7 +148,7 @@ func TestPagesServeTheMonthlyReports(t *testing.T) {
 		t.Fatalf("healthz = %+v", hz)
 	}
 	_, _, index := get(t, srv.URL+"/")
-	for _, s := range []string{"<h1>Scenario GmbH</h1>", "Data as of 2026-03-31.", `<a href="reports/2026-03/kpi.html">`, `<a href="reports/2025-04/pack.xlsx">`, "running now", "<td>test</td>"} {
+	for _, s := range []string{"<h1>Scenario GmbH</h1>", "Data as of 2026-03-31.", `<a href="reports/2026-03/kpi-dso.html">`, `<a href="reports/2025-04/pack.xlsx">`, "running now", "<td>test</td>"} {
 		if !bytes.Contains(index, []byte(s)) {
 			t.Errorf("index page lacks %q:\n%s", s, index)
 		}
