@@ -188,6 +188,9 @@ func TestServeRunsOnScheduleAndOwnsTheWarehouse(t *testing.T) {
 		setYAML(t, cfgPath, "@every 1h", "sources", s, "schedule")
 	}
 	setYAML(t, cfgPath, "127.0.0.1:0", "service", "addr")
+	// A run on a busy machine can take long: the graceful stop below must
+	// see it finish, not abort it.
+	setYAML(t, cfgPath, "3m", "service", "stop_timeout")
 	whPath := filepath.Join(dir, "takt.duckdb")
 
 	srv := startServe(t, bin, cfgPath)
@@ -242,7 +245,7 @@ func TestServeRunsOnScheduleAndOwnsTheWarehouse(t *testing.T) {
 		}
 	}
 	// SIGTERM while hubspot runs: the run finishes, serve ends.
-	srv.stop(t, 20*time.Second, syscall.SIGTERM)
+	srv.stop(t, 3*time.Minute, syscall.SIGTERM)
 	if _, err := os.Stat(warehouse.OwnerPath(whPath)); !os.IsNotExist(err) {
 		t.Fatalf("the owner file is left after a clean stop: %v", err)
 	}
