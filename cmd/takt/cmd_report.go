@@ -1,10 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -115,12 +115,8 @@ func newReportExcelCmd(g *globals) *cobra.Command {
 				return err
 			}
 			return withPack(cmd.Context(), g, &f, month, func(cfg *config.Config, pack reports.Pack, dir string) error {
-				var b bytes.Buffer
-				if err := reports.WriteExcel(&b, pack); err != nil {
-					return err
-				}
 				path := filepath.Join(dir, "takt-pack-"+month.Format("2006-01")+".xlsx")
-				if err := atomicfile.WriteFile(path, b.Bytes()); err != nil {
+				if err := atomicfile.Write(path, func(w io.Writer) error { return reports.WriteExcel(w, pack) }); err != nil {
 					return err
 				}
 				fmt.Fprintln(g.stdout, path)
@@ -257,19 +253,12 @@ func loadPack(ctx context.Context, db *sql.DB, cfg *config.Config, month, asOf t
 // into dir and returns their paths.
 func writeRecon(pack reports.Pack, dir string) ([]string, error) {
 	tag := pack.Month.Format("2006-01")
-	var page, xlsx bytes.Buffer
-	if err := reports.WriteReconciliationReport(&page, pack); err != nil {
-		return nil, err
-	}
-	if err := reports.WriteReconciliationExcel(&xlsx, pack); err != nil {
-		return nil, err
-	}
 	htmlPath := filepath.Join(dir, "takt-recon-"+tag+".html")
 	xlsxPath := filepath.Join(dir, "takt-recon-"+tag+".xlsx")
-	if err := atomicfile.WriteFile(htmlPath, page.Bytes()); err != nil {
+	if err := atomicfile.Write(htmlPath, func(w io.Writer) error { return reports.WriteReconciliationReport(w, pack) }); err != nil {
 		return nil, err
 	}
-	if err := atomicfile.WriteFile(xlsxPath, xlsx.Bytes()); err != nil {
+	if err := atomicfile.Write(xlsxPath, func(w io.Writer) error { return reports.WriteReconciliationExcel(w, pack) }); err != nil {
 		return nil, err
 	}
 	return []string{htmlPath, xlsxPath}, nil
@@ -290,12 +279,8 @@ func writeReports(ctx context.Context, db *sql.DB, cfg *config.Config, month, as
 		return nil, err
 	}
 	tag := month.Format("2006-01")
-	var xlsx bytes.Buffer
-	if err := reports.WriteExcel(&xlsx, pack); err != nil {
-		return nil, err
-	}
 	xlsxPath := filepath.Join(dir, "takt-pack-"+tag+".xlsx")
-	if err := atomicfile.WriteFile(xlsxPath, xlsx.Bytes()); err != nil {
+	if err := atomicfile.Write(xlsxPath, func(w io.Writer) error { return reports.WriteExcel(w, pack) }); err != nil {
 		return nil, err
 	}
 	recon, err := writeRecon(pack, dir)

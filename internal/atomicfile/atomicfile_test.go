@@ -1,6 +1,8 @@
 package atomicfile
 
 import (
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -41,5 +43,30 @@ func TestWriteFileIntoAFileFailsAndKeepsIt(t *testing.T) {
 	got, _ := os.ReadFile(blocker)
 	if string(got) != "a file, not a folder" {
 		t.Fatalf("blocker changed to %q", got)
+	}
+}
+
+func TestWriteThatFailsKeepsThePreviousFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pack.xlsx")
+	if err := WriteFile(path, []byte("last month's pack")); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("the warehouse went away")
+	err := Write(path, func(w io.Writer) error {
+		if _, err := io.WriteString(w, "half a pa"); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("error %v, want %v", err, boom)
+	}
+	got, _ := os.ReadFile(path)
+	if string(got) != "last month's pack" {
+		t.Fatalf("file now holds %q", got)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Fatalf("folder holds %v; want only pack.xlsx", entries)
 	}
 }
