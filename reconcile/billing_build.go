@@ -175,7 +175,7 @@ func shortHash(parts ...string) string {
 // billedPart is a candidate, or the part of it a budget leaves billable
 // (or not).
 type billedPart struct {
-	c      Candidate
+	c      *Candidate
 	hours  decimal.Decimal
 	amount decimal.Decimal // unrounded: hours x rate for time
 }
@@ -183,7 +183,7 @@ type billedPart struct {
 // capByBudget splits a project's time into what fits its remaining budget
 // (billed) and what does not (proposed for write-off), oldest work first;
 // an entry that crosses the line is split in hours.
-func capByBudget(cs []Candidate, b Budget, hasBudget bool) (bill, writeOff []billedPart) {
+func capByBudget(cs []*Candidate, b Budget, hasBudget bool) (bill, writeOff []billedPart) {
 	remainingH := decimal.NullDecimal{}
 	remainingA := decimal.NullDecimal{}
 	if hasBudget {
@@ -229,8 +229,11 @@ func capByBudget(cs []Candidate, b Budget, hasBudget bool) (bill, writeOff []bil
 // currency, ordered by customer name, customer id and currency.
 func build(in buildInput, s Settings) ([]Invoice, error) {
 	type key struct{ customer, currency string }
-	groups := map[key][]Candidate{}
-	for _, c := range in.Candidates {
+	// Candidates travel by pointer: a large firm's run has hundreds of
+	// thousands.
+	groups := map[key][]*Candidate{}
+	for i := range in.Candidates {
+		c := &in.Candidates[i]
 		k := key{c.CustomerID, c.Currency}
 		groups[k] = append(groups[k], c)
 	}
@@ -276,9 +279,9 @@ func build(in buildInput, s Settings) ([]Invoice, error) {
 // linesFor groups a customer's work into lines: time by project, task and
 // rate (capped by the project's budget, the excess as write-off
 // proposals), then each expense, milestone and change request.
-func linesFor(invoiceID string, cs []Candidate, budgets map[string]Budget, taxRate decimal.Decimal) (lines, writeOffs []Line) {
-	byProject := map[string][]Candidate{}
-	var others []Candidate
+func linesFor(invoiceID string, cs []*Candidate, budgets map[string]Budget, taxRate decimal.Decimal) (lines, writeOffs []Line) {
+	byProject := map[string][]*Candidate{}
+	var others []*Candidate
 	for _, c := range cs {
 		if c.Kind == LineTime {
 			byProject[c.ProjectCode] = append(byProject[c.ProjectCode], c)
@@ -288,7 +291,7 @@ func linesFor(invoiceID string, cs []Candidate, budgets map[string]Budget, taxRa
 	}
 	var bill, off []billedPart
 	for code, pcs := range byProject {
-		slices.SortFunc(pcs, func(a, b Candidate) int { return cmp.Or(a.WorkDate.Compare(b.WorkDate), cmp.Compare(a.Key, b.Key)) })
+		slices.SortFunc(pcs, func(a, b *Candidate) int { return cmp.Or(a.WorkDate.Compare(b.WorkDate), cmp.Compare(a.Key, b.Key)) })
 		b, ok := budgets[code]
 		pb, po := capByBudget(pcs, b, ok && budgets != nil)
 		bill = append(bill, pb...)
@@ -296,7 +299,7 @@ func linesFor(invoiceID string, cs []Candidate, budgets map[string]Budget, taxRa
 	}
 	lines = timeLines(invoiceID, bill, LineTime, taxRate)
 	writeOffs = timeLines(invoiceID, off, LineWriteOff, taxRate)
-	slices.SortFunc(others, func(a, b Candidate) int {
+	slices.SortFunc(others, func(a, b *Candidate) int {
 		return cmp.Or(cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)), cmp.Compare(a.ProjectCode, b.ProjectCode),
 			a.WorkDate.Compare(b.WorkDate), cmp.Compare(a.Key, b.Key))
 	})

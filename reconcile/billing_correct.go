@@ -166,7 +166,11 @@ func CreateCorrection(ctx context.Context, db *sql.DB, s Settings, opt Correctio
 			rep := Invoice{DocType: DocInvoice, CustomerID: oi.CustomerID, Customer: oi.Customer, Country: oi.Country, VATID: oi.VATID,
 				XeroContactID: oi.XeroContactID, Currency: oi.Currency, VATCase: oi.VATCase, BaseCurrency: s.BaseCurrency}
 			rep.ID = "INV-" + shortHash("replacement", oi.ID, strings.Join(chosen, ","))
-			rep.Lines, rep.WriteOffs = linesFor(rep.ID, cands, nil, oi.taxRate())
+			ptrs := make([]*Candidate, len(cands))
+			for i := range cands {
+				ptrs[i] = &cands[i]
+			}
+			rep.Lines, rep.WriteOffs = linesFor(rep.ID, ptrs, nil, oi.taxRate())
 			sameRate := func(string, string) (*FX, error) { return oi.FX, nil }
 			if err := finish(&rep, s, invoiceDate, sameRate); err != nil {
 				return nil, err
@@ -203,7 +207,7 @@ func storeCorrection(ctx context.Context, db *sql.DB, run *Run, oi Invoice) erro
 		return err
 	}
 	run.ID = fmt.Sprintf("BR-%s-%02d", run.Period, n+1)
-	if err := insertRun(ctx, tx, run); err != nil {
+	if err := insertRun(ctx, tx, run, nil); err != nil {
 		if isConflict(err) && strings.Contains(err.Error(), "credit:") {
 			return fmt.Errorf("billing: correct %s: another open correction run already credits this work; approve and export or discard it first: %w", oi.Number, err)
 		}

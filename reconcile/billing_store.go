@@ -91,7 +91,19 @@ func createOnce(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) 
 		}
 	}
 	invoiceDate = dateOnly(invoiceDate)
-	cands, held, err := loadCandidates(ctx, db, periodEnd, period.Format("2006-01"))
+	// The candidates are staged in a temporary table of one connection,
+	// which also writes the run: the items of most lines are inserted from
+	// it with one INSERT ... SELECT instead of travelling back as values.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, sqlfiles.Query("billing_stage_candidates"), periodEnd); err != nil {
+		return nil, fmt.Errorf("billing: read unbilled work: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), sqlfiles.Query("billing_drop_candidates"))
+	cands, held, err := loadCandidates(ctx, conn, period.Format("2006-01"))
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +116,7 @@ func createOnce(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) 
 	}
 	budgets := map[string]Budget{}
 	if !s.IgnoreBudgets {
-		if budgets, err = loadBudgets(ctx, db, periodEnd, cands); err != nil {
+		if budgets, err = loadBudgets(ctx, conn, periodEnd, cands); err != nil {
 			return nil, err
 		}
 	}
@@ -123,7 +135,7 @@ func createOnce(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) 
 	t := now(opt.Now)
 	run := &Run{Kind: KindInvoiceRun, Period: period.Format("2006-01"), PeriodEnd: periodEnd, InvoiceDate: invoiceDate,
 		Status: StatusDraft, CreatedBy: opt.By, CreatedAt: t, Invoices: invs, InputsHash: inputsHash(cands, budgets, s, invoiceDate)}
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +145,7 @@ func createOnce(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) 
 		return nil, err
 	}
 	run.ID = fmt.Sprintf("BR-%s-%02d", run.Period, n+1)
-	if err := insertRun(ctx, tx, run); err != nil {
+	if err := insertRun(ctx, tx, run, &staged{period: run.Period, budgets: budgets}); err != nil {
 		return nil, err
 	}
 	rec, err := audit.Append(ctx, tx, t, audit.Entry{Actor: opt.By, Action: "run_created", Entity: "billing_run", EntityID: run.ID,
@@ -153,10 +165,30 @@ func dateOnly(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
+// staged says that a regular run's candidates are in the connection's
+// temporary table (billing_stage_candidates): the items of its time lines
+// of projects without a budget (each such line bills every candidate of
+// its customer, currency, project, task and rate in full) and its claims
+// are then inserted from the database's own rows.
+type staged struct {
+	period  string
+	budgets map[string]Budget
+}
+
+// plain reports whether the database can derive the line's items.
+func (st *staged) plain(l Line) bool {
+	if st == nil || l.Kind != LineTime || !l.Rate.Valid {
+		return false
+	}
+	_, capped := st.budgets[l.ProjectCode]
+	return !capped
+}
+
 // insertRun writes a run, its invoices, lines, items and claims. Items
 // and claims go in one statement each (a run of a large firm holds
-// hundreds of thousands), as JSON arrays the database unpacks.
-func insertRun(ctx context.Context, tx *sql.Tx, run *Run) error {
+// hundreds of thousands), as JSON arrays the database unpacks, or, with
+// st, mostly derived by the database from the staged candidates.
+func insertRun(ctx context.Context, tx *sql.Tx, run *Run, st *staged) error {
 	if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_run"), run.ID, run.Kind, run.Period, run.PeriodEnd,
 		run.InvoiceDate, run.CreatedBy, run.CreatedAt, run.InputsHash, nullString(run.Reason)); err != nil {
 		return fmt.Errorf("billing: run %s: %w", run.ID, err)
@@ -195,18 +227,34 @@ func insertRun(ctx context.Context, tx *sql.Tx, run *Run) error {
 		v := d.Decimal.String()
 		return &v
 	}
+	type plainRow struct {
+		LineID      string `json:"line_id"`
+		CustomerID  string `json:"customer_id"`
+		Currency    string `json:"currency"`
+		ProjectCode string `json:"project_code"`
+		Task        string `json:"task"`
+		Rate        string `json:"rate"`
+	}
 	var items []itemRow
 	var lines []lineRow
+	var plain []plainRow
+	plainItems := 0
 	var claims []string
 	claimed := map[string]bool{}
+	if err := insertInvoices(ctx, tx, run.ID, run.Invoices); err != nil {
+		return err
+	}
 	for _, inv := range run.Invoices {
-		if err := insertInvoice(ctx, tx, run.ID, inv); err != nil {
-			return err
-		}
 		for _, l := range append(append([]Line{}, inv.Lines...), inv.WriteOffs...) {
 			lines = append(lines, lineRow{InvoiceID: inv.ID, LineID: l.ID, Position: l.Position, Kind: l.Kind, ProjectCode: opt(l.ProjectCode),
 				Project: opt(l.Project), Task: opt(l.Task), Description: l.Description, Hours: optDec(l.Hours), Rate: optDec(l.Rate),
 				Amount: l.Amount.String(), TaxRate: l.TaxRate.String(), Manual: l.ManuallyChanged})
+			if st.plain(l) {
+				plain = append(plain, plainRow{LineID: l.ID, CustomerID: inv.CustomerID, Currency: inv.Currency, ProjectCode: l.ProjectCode,
+					Task: l.Task, Rate: l.Rate.Decimal.String()})
+				plainItems += len(l.Items)
+				continue
+			}
 			for _, it := range l.Items {
 				items = append(items, itemRow{LineID: l.ID, ItemKey: it.Key, Quantity: it.Quantity.String(), Amount: it.Amount.String()})
 				key := it.Key
@@ -234,6 +282,24 @@ func insertRun(ctx context.Context, tx *sql.Tx, run *Run) error {
 	if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_line_items"), run.ID, string(ib)); err != nil {
 		return fmt.Errorf("billing: run %s: items: %w", run.ID, err)
 	}
+	if st != nil {
+		pb, err := json.Marshal(plain)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_time_items"), run.ID, string(pb), st.period)
+		if err != nil {
+			return fmt.Errorf("billing: run %s: items: %w", run.ID, err)
+		}
+		// The database must find exactly the items the build billed.
+		if n, err := res.RowsAffected(); err != nil || n != int64(plainItems) {
+			return fmt.Errorf("billing: run %s: the staged work gives %d time items, the run bills %d (%v): create the run again", run.ID, n, plainItems, err)
+		}
+		if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_run_claims"), run.ID); err != nil {
+			return fmt.Errorf("billing: run %s: claim its work: %w", run.ID, err)
+		}
+		return nil
+	}
 	cb, err := json.Marshal(claims)
 	if err != nil {
 		return err
@@ -250,37 +316,88 @@ func creditClaim(ref *DocRef, itemKey string) string {
 	return "credit:" + ref.RunID + "/" + ref.InvoiceID + ":" + itemKey
 }
 
-func insertInvoice(ctx context.Context, tx *sql.Tx, runID string, inv Invoice) error {
-	breakdown := make([]map[string]string, 0, len(inv.TaxBreakdown))
-	for _, t := range inv.TaxBreakdown {
-		breakdown = append(breakdown, map[string]string{"rate": t.Rate.StringFixed(2), "base": t.Base.StringFixed(2), "tax": t.Tax.StringFixed(2)})
+// invoiceRow is an invoice as billing_insert_invoices reads it: decimals
+// and dates as strings, absent values as JSON null.
+type invoiceRow struct {
+	InvoiceID     string  `json:"invoice_id"`
+	Position      int     `json:"position"`
+	DocType       string  `json:"doc_type"`
+	CustomerID    string  `json:"customer_id"`
+	Customer      string  `json:"customer"`
+	Country       *string `json:"country"`
+	VATID         *string `json:"vat_id"`
+	XeroContactID *string `json:"xero_contact_id"`
+	Currency      string  `json:"currency"`
+	VATCase       string  `json:"vat_case"`
+	Net           string  `json:"net"`
+	Tax           string  `json:"tax"`
+	Gross         string  `json:"gross"`
+	TaxBreakdown  string  `json:"tax_breakdown"`
+	PaymentDays   int     `json:"payment_days"`
+	DueDate       string  `json:"due_date"`
+	SkontoPercent *string `json:"skonto_percent"`
+	SkontoDays    *int    `json:"skonto_days"`
+	SkontoDate    *string `json:"skonto_date"`
+	SkontoAmount  *string `json:"skonto_amount"`
+	Notes         string  `json:"notes"`
+	FXRate        *string `json:"fx_rate"`
+	FXDate        *string `json:"fx_date"`
+	FXSource      *string `json:"fx_source"`
+	BaseCurrency  string  `json:"base_currency"`
+	BaseNet       *string `json:"base_net"`
+	BaseTax       *string `json:"base_tax"`
+	BaseGross     *string `json:"base_gross"`
+	CorrectsRun   *string `json:"corrects_run_id"`
+	CorrectsInv   *string `json:"corrects_invoice_id"`
+	CorrectsNum   *string `json:"corrects_number"`
+	CorrectsDate  *string `json:"corrects_date"`
+}
+
+func optString(v string) *string {
+	if v == "" {
+		return nil
 	}
-	tb, _ := json.Marshal(breakdown)
-	notes, _ := json.Marshal(inv.Notes)
-	var skPct, skAmt any
-	var skDays any
-	var skDate any
-	if inv.Skonto != nil {
-		skPct, skDays, skDate, skAmt = inv.Skonto.Percent.String(), inv.Skonto.Days, inv.Skonto.Date, inv.Skonto.Amount.String()
+	return &v
+}
+
+// insertInvoices writes a run's invoices in one statement: a run of a
+// large firm has thousands.
+func insertInvoices(ctx context.Context, tx *sql.Tx, runID string, invs []Invoice) error {
+	rows := make([]invoiceRow, 0, len(invs))
+	for _, inv := range invs {
+		breakdown := make([]map[string]string, 0, len(inv.TaxBreakdown))
+		for _, t := range inv.TaxBreakdown {
+			breakdown = append(breakdown, map[string]string{"rate": t.Rate.StringFixed(2), "base": t.Base.StringFixed(2), "tax": t.Tax.StringFixed(2)})
+		}
+		tb, _ := json.Marshal(breakdown)
+		notes, _ := json.Marshal(inv.Notes)
+		r := invoiceRow{InvoiceID: inv.ID, Position: inv.Position, DocType: inv.DocType, CustomerID: inv.CustomerID, Customer: inv.Customer,
+			Country: optString(inv.Country), VATID: optString(inv.VATID), XeroContactID: optString(inv.XeroContactID), Currency: inv.Currency,
+			VATCase: inv.VATCase, Net: inv.Net.String(), Tax: inv.Tax.String(), Gross: inv.Gross.String(), TaxBreakdown: string(tb),
+			PaymentDays: inv.PaymentDays, DueDate: inv.DueDate.Format(time.DateOnly), Notes: string(notes), BaseCurrency: inv.BaseCurrency}
+		if inv.Skonto != nil {
+			days := inv.Skonto.Days
+			r.SkontoPercent, r.SkontoDays = optString(inv.Skonto.Percent.String()), &days
+			r.SkontoDate, r.SkontoAmount = optString(inv.Skonto.Date.Format(time.DateOnly)), optString(inv.Skonto.Amount.String())
+		}
+		if inv.FX != nil {
+			r.FXRate, r.FXDate, r.FXSource = optString(inv.FX.Rate.String()), optString(inv.FX.Date.Format(time.DateOnly)), optString(inv.FX.Source)
+		}
+		if inv.Currency == inv.BaseCurrency || inv.FX != nil {
+			r.BaseNet, r.BaseTax, r.BaseGross = optString(inv.BaseNet.String()), optString(inv.BaseTax.String()), optString(inv.BaseGross.String())
+		}
+		if inv.Corrects != nil {
+			r.CorrectsRun, r.CorrectsInv = optString(inv.Corrects.RunID), optString(inv.Corrects.InvoiceID)
+			r.CorrectsNum, r.CorrectsDate = optString(inv.Corrects.Number), optString(inv.Corrects.Date.Format(time.DateOnly))
+		}
+		rows = append(rows, r)
 	}
-	var fxRate, fxDate, fxSource any
-	var baseNet, baseTax, baseGross any
-	if inv.FX != nil {
-		fxRate, fxDate, fxSource = inv.FX.Rate.String(), inv.FX.Date, inv.FX.Source
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return err
 	}
-	if inv.Currency == inv.BaseCurrency || inv.FX != nil {
-		baseNet, baseTax, baseGross = inv.BaseNet.String(), inv.BaseTax.String(), inv.BaseGross.String()
-	}
-	var cRun, cInv, cNum, cDate any
-	if inv.Corrects != nil {
-		cRun, cInv, cNum, cDate = inv.Corrects.RunID, inv.Corrects.InvoiceID, inv.Corrects.Number, inv.Corrects.Date
-	}
-	if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_invoice"), runID, inv.ID, inv.Position, inv.DocType,
-		inv.CustomerID, inv.Customer, nullString(inv.Country), nullString(inv.VATID), nullString(inv.XeroContactID), inv.Currency,
-		inv.VATCase, inv.Net.String(), inv.Tax.String(), inv.Gross.String(), string(tb), inv.PaymentDays, inv.DueDate,
-		skPct, skDays, skDate, skAmt, string(notes), fxRate, fxDate, fxSource, inv.BaseCurrency, baseNet, baseTax, baseGross,
-		cRun, cInv, cNum, cDate); err != nil {
-		return fmt.Errorf("billing: run %s: invoice %s: %w", runID, inv.ID, err)
+	if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_invoices"), runID, string(b)); err != nil {
+		return fmt.Errorf("billing: run %s: invoices: %w", runID, err)
 	}
 	return nil
 }
@@ -331,56 +448,63 @@ func inputsHash(cands []Candidate, budgets map[string]Budget, s Settings, invoic
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// loadCandidates reads the work a run of the period may bill. Items held
+// candidateRow is a staged candidate as billing_candidates returns it.
+type candidateRow struct {
+	key, customerID, customer, projectCode, project, task string
+	workDate                                              time.Time
+	hours, rate, amount                                   sql.NullString
+	currency                                              string
+	claimedBy, notBefore                                  sql.NullString
+}
+
+// loadCandidates reads the work a run of the period may bill from the
+// connection's staged candidates (billing_stage_candidates). Items held
 // by an open run, deferred to a later period, without a customer or
 // without a rate are left out; held lists the runs holding items.
-func loadCandidates(ctx context.Context, q querier, periodEnd time.Time, period string) (cands []Candidate, held []string, err error) {
-	rows, err := q.QueryContext(ctx, sqlfiles.Query("billing_candidates"), periodEnd)
-	if err != nil {
-		return nil, nil, fmt.Errorf("billing: read unbilled work: %w", err)
-	}
-	defer rows.Close()
+func loadCandidates(ctx context.Context, conn *sql.Conn, period string) (cands []Candidate, held []string, err error) {
 	heldBy := map[string]bool{}
-	for rows.Next() {
-		var c Candidate
-		var hours, rate, amount, claimedBy, notBefore sql.NullString
-		if err := rows.Scan(&c.Key, &c.Kind, &c.SourceID, &c.CustomerID, &c.Customer, &c.ProjectCode, &c.Project, &c.BillingModel,
-			&c.Task, &c.Person, &c.WorkDate, &hours, &rate, &amount, &c.Currency, &claimedBy, &notBefore); err != nil {
-			return nil, nil, fmt.Errorf("billing: read unbilled work: %w", err)
+	err = scanCandidateRows(ctx, conn, func(r *candidateRow) error {
+		c := Candidate{Key: r.key, CustomerID: r.customerID, Customer: r.customer, ProjectCode: r.projectCode, Project: r.project,
+			Task: r.task, WorkDate: r.workDate, Currency: r.currency}
+		c.Kind, c.SourceID, _ = strings.Cut(c.Key, ":")
+		if r.claimedBy.Valid {
+			heldBy[r.claimedBy.String] = true
+			return nil
 		}
-		if claimedBy.Valid {
-			heldBy[claimedBy.String] = true
-			continue
-		}
-		if notBefore.Valid && notBefore.String > period {
-			continue
+		if r.notBefore.Valid && r.notBefore.String > period {
+			return nil
 		}
 		if c.CustomerID == "" {
-			continue
+			return nil
 		}
-		if c.Hours, err = decimalOf(hours); err != nil {
-			return nil, nil, err
+		var err error
+		if c.Hours, err = decimalOf(r.hours); err != nil {
+			return fmt.Errorf("billing: item %s: hours: %w", c.Key, err)
 		}
-		if rate.Valid {
-			d, err := decimal.NewFromString(rate.String)
+		if r.rate.Valid {
+			d, err := decimal.NewFromString(r.rate.String)
 			if err != nil {
-				return nil, nil, err
+				return fmt.Errorf("billing: item %s: rate: %w", c.Key, err)
 			}
 			c.Rate = decimal.NewNullDecimal(d)
 		}
 		if c.Kind == LineTime && !c.Rate.Valid {
-			continue
+			return nil
 		}
-		if c.Amount, err = decimalOf(amount); err != nil {
-			return nil, nil, err
+		if c.Amount, err = decimalOf(r.amount); err != nil {
+			return fmt.Errorf("billing: item %s: amount: %w", c.Key, err)
 		}
 		cands = append(cands, c)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	for r := range heldBy {
 		held = append(held, r)
 	}
 	slices.Sort(held)
-	return cands, held, rows.Err()
+	return cands, held, nil
 }
 
 type querier interface {
@@ -467,16 +591,44 @@ func loadVAT(ctx context.Context, q querier) (map[string]CustomerVAT, error) {
 // fxLookup returns the exchange rate source of a run: the imported rates
 // (staging.files_fx_rates, when takt imports them) valid on the invoice
 // date, else the rate Xero booked on the latest issued invoice in that
-// currency (the customer's own first).
+// currency (the customer's own first). The rates Xero booked are read
+// once for all customers: a run of a large firm has thousands of invoices.
 func fxLookup(ctx context.Context, q querier, invoiceDate time.Time) (func(currency, customerID string) (*FX, error), error) {
 	var n int
 	if err := q.QueryRowContext(ctx, sqlfiles.Query("billing_has_fx_rates")).Scan(&n); err != nil {
 		return nil, err
 	}
-	return func(currency, customerID string) (*FX, error) {
+	type key struct{ level, currency, customer string }
+	booked := map[key]*FX{}
+	rows, err := q.QueryContext(ctx, sqlfiles.Query("billing_fx_from_xero_all"), invoiceDate)
+	if err != nil {
+		return nil, fmt.Errorf("billing: fx rates booked in Xero: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k key
 		var rate string
 		var day time.Time
+		if err := rows.Scan(&k.level, &k.currency, &k.customer, &rate, &day); err != nil {
+			return nil, fmt.Errorf("billing: fx rates booked in Xero: %w", err)
+		}
+		d, err := decimal.NewFromString(rate)
+		if err != nil {
+			return nil, fmt.Errorf("billing: fx rate %q of %s: %w", rate, k.currency, err)
+		}
+		booked[k] = &FX{Rate: d, Date: day, Source: "xero"}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	fromFiles := map[string]*FX{}
+	return func(currency, customerID string) (*FX, error) {
 		if n > 0 {
+			if r, ok := fromFiles[currency]; ok {
+				return r, nil
+			}
+			var rate string
+			var day time.Time
 			err := q.QueryRowContext(ctx, sqlfiles.Query("billing_fx_from_files"), currency, invoiceDate).Scan(&rate, &day)
 			switch {
 			case err == nil:
@@ -484,23 +636,19 @@ func fxLookup(ctx context.Context, q querier, invoiceDate time.Time) (func(curre
 				if err != nil {
 					return nil, err
 				}
-				return &FX{Rate: d, Date: day, Source: "fx_rates"}, nil
+				fromFiles[currency] = &FX{Rate: d, Date: day, Source: "fx_rates"}
+				return fromFiles[currency], nil
 			case !errors.Is(err, sql.ErrNoRows):
 				return nil, fmt.Errorf("billing: fx rate of %s: %w", currency, err)
 			}
 		}
-		err := q.QueryRowContext(ctx, sqlfiles.Query("billing_fx_from_xero"), currency, customerID, invoiceDate).Scan(&rate, &day)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return nil, nil
-		case err != nil:
-			return nil, fmt.Errorf("billing: fx rate of %s: %w", currency, err)
+		for _, k := range []key{{"own", currency, customerID}, {"known", currency, ""}, {"unknown", currency, ""}} {
+			if r, ok := booked[k]; ok {
+				fx := *r
+				return &fx, nil
+			}
 		}
-		d, err := decimal.NewFromString(rate)
-		if err != nil {
-			return nil, err
-		}
-		return &FX{Rate: d, Date: day, Source: "xero"}, nil
+		return nil, nil
 	}, nil
 }
 

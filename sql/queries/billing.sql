@@ -1,10 +1,13 @@
 -- Named queries of draft billing runs (reconcile/billing_*.go).
 
--- name: billing_candidates
--- Work a run for the period ending $1 may bill: unbilled work as of that
--- day and approved change requests of fixed-price projects that no
--- invoice bills, with the open run that holds an item and the first
--- period an item was deferred to.
+-- name: billing_stage_candidates
+-- Work a run for the period ending $1 may bill, kept for the connection
+-- that builds the run (a temporary table: the run's items are inserted
+-- from it with INSERT ... SELECT): unbilled work as of that day and
+-- approved change requests of fixed-price projects that no invoice bills,
+-- with the open run that holds an item and the first period an item was
+-- deferred to.
+CREATE OR REPLACE TEMP TABLE billing_candidates AS
 WITH u AS (SELECT * FROM reconcile.unbilled_as_of($1::DATE)),
 deferred AS (SELECT item_key, max(not_before) AS not_before FROM billing.deferrals GROUP BY item_key),
 cand AS (
@@ -21,20 +24,59 @@ cand AS (
       AND cr.invoice_number IS NULL AND coalesce(cr.extra_amount, 0) > 0
       AND NOT EXISTS (SELECT 1 FROM billing.ledger g WHERE g.item_key = 'change_request:' || cr.change_request_id)
 )
-SELECT c.item_key, c.kind, c.source_id, coalesce(c.customer_id, ''), coalesce(c.customer, ''), coalesce(c.project_code, ''),
-       coalesce(c.project, ''), coalesce(c.billing_model, ''), coalesce(c.task, ''), coalesce(c.person, ''), c.work_date,
-       c.hours::VARCHAR, c.rate::VARCHAR, c.amount::VARCHAR, c.currency, cl.run_id, d.not_before
+SELECT c.item_key, c.kind, c.source_id, coalesce(c.customer_id, '') AS customer_id, coalesce(c.customer, '') AS customer,
+       coalesce(c.project_code, '') AS project_code, coalesce(c.project, '') AS project,
+       coalesce(c.billing_model, '') AS billing_model, coalesce(c.task, '') AS task, coalesce(c.person, '') AS person,
+       c.work_date, c.hours, c.rate, c.amount, c.currency, cl.run_id AS claimed_by, d.not_before
 FROM cand c
 LEFT JOIN billing.claims cl ON cl.item_key = c.item_key
-LEFT JOIN deferred d ON d.item_key = c.item_key
-ORDER BY c.item_key;
+LEFT JOIN deferred d ON d.item_key = c.item_key;
+
+-- name: billing_candidates
+-- The staged work (billing_stage_candidates) in item order: what a run
+-- is built from (the item key holds the kind and the source id).
+SELECT item_key, customer_id, customer, project_code, project, task, work_date,
+       hours::VARCHAR, rate::VARCHAR, amount::VARCHAR, currency, claimed_by, not_before
+FROM temp.billing_candidates
+ORDER BY item_key;
+
+-- name: billing_drop_candidates
+DROP TABLE IF EXISTS temp.billing_candidates;
+
+-- name: billing_insert_time_items
+-- The items of the time lines of a regular run whose project has no
+-- budget: every time item of the line's customer, currency, project, task
+-- and rate that the run may bill ($3, the period YYYY-MM; the rules of
+-- reconcile.loadCandidates), billed in full. $2: a JSON array of
+-- {line_id, customer_id, currency, project_code, task, rate}.
+INSERT INTO billing.line_items (run_id, line_id, item_key, quantity, amount)
+SELECT $1, l.line_id, c.item_key, c.hours, round((c.hours * c.rate)::DECIMAL(38,10), 4)::DECIMAL(18,4)
+FROM (SELECT unnest(from_json($2::VARCHAR, '[{"line_id":"VARCHAR","customer_id":"VARCHAR","currency":"VARCHAR",
+    "project_code":"VARCHAR","task":"VARCHAR","rate":"VARCHAR"}]'), recursive := true)) l
+JOIN temp.billing_candidates c
+  ON c.kind = 'time' AND c.customer_id = l.customer_id AND c.currency = l.currency AND c.project_code = l.project_code
+ AND c.task = l.task AND c.rate = l.rate::DECIMAL(18,4)
+WHERE c.claimed_by IS NULL AND (c.not_before IS NULL OR c.not_before <= $3) AND c.customer_id <> '';
+
+-- name: billing_insert_run_claims
+-- Claims every item of a regular run, in key order (the primary key's
+-- index takes sorted keys faster).
+INSERT INTO billing.claims (item_key, run_id)
+SELECT item_key, $1 FROM (SELECT DISTINCT item_key FROM billing.line_items WHERE run_id = $1) ORDER BY item_key;
 
 -- name: billing_project_budgets
 -- Time-and-materials projects with a budget: the budget, the change
 -- requests approved by $1, and all approved billable time by $1.
-WITH t AS (
+WITH budgeted AS (
+    SELECT project_code FROM core.projects
+    WHERE billing_model = 'time_and_materials' AND project_code IS NOT NULL
+      AND (budget_hours IS NOT NULL OR budget_amount IS NOT NULL)
+),
+-- Only the time of those projects is summed.
+t AS (
     SELECT project_code, sum(hours) AS hours, sum(round(hours * rate, 2)) AS amount
     FROM core.time_entries WHERE approved AND billable AND work_date <= $1::DATE
+      AND project_code IN (SELECT project_code FROM budgeted)
     GROUP BY project_code
 ),
 cr AS (
@@ -68,13 +110,23 @@ SELECT rate::VARCHAR, rate_date FROM staging.files_fx_rates
 WHERE upper(currency) = $1 AND base_currency = staging.setting('base_currency') AND rate_date <= $2::DATE AND rate > 0
 ORDER BY rate_date DESC LIMIT 1;
 
--- name: billing_fx_from_xero
--- The rate Xero booked on the latest issued sales invoice in currency $1
--- on or before day $3, the customer's own ($2) first.
-SELECT currency_rate::VARCHAR, issue_date FROM core.invoices
-WHERE currency = $1 AND issued AND kind = 'invoice' AND issue_date <= $3::DATE AND currency_rate > 0
-ORDER BY (customer_id = $2) DESC NULLS LAST, issue_date DESC, number DESC
-LIMIT 1;
+-- name: billing_fx_from_xero_all
+-- The rates Xero booked on issued sales invoices up to day $1, for every
+-- customer at once: per currency the latest rate of each customer
+-- ('own'), of any known customer ('known') and of invoices without a
+-- customer ('unknown'); a run takes them in that order of preference.
+WITH x AS (
+    SELECT currency, customer_id, currency_rate, issue_date, number FROM core.invoices
+    WHERE issued AND kind = 'invoice' AND issue_date <= $1::DATE AND currency_rate > 0
+)
+SELECT 'own' AS level, currency, customer_id, currency_rate::VARCHAR, issue_date FROM x WHERE customer_id IS NOT NULL
+QUALIFY row_number() OVER (PARTITION BY currency, customer_id ORDER BY issue_date DESC, number DESC) = 1
+UNION ALL
+SELECT 'known', currency, '', currency_rate::VARCHAR, issue_date FROM x WHERE customer_id IS NOT NULL
+QUALIFY row_number() OVER (PARTITION BY currency ORDER BY issue_date DESC, number DESC) = 1
+UNION ALL
+SELECT 'unknown', currency, '', currency_rate::VARCHAR, issue_date FROM x WHERE customer_id IS NULL
+QUALIFY row_number() OVER (PARTITION BY currency ORDER BY issue_date DESC, number DESC) = 1;
 
 -- name: billing_run_count
 SELECT count(*) FROM billing.runs WHERE period = $1;
@@ -83,14 +135,26 @@ SELECT count(*) FROM billing.runs WHERE period = $1;
 INSERT INTO billing.runs (run_id, kind, period, period_end, invoice_date, status, created_by, created_at, inputs_hash, reason)
 VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9);
 
--- name: billing_insert_invoice
+-- name: billing_insert_invoices
+-- $2: a JSON array of a run's invoices (decimals and dates as strings,
+-- exact to their scale), written in one statement however many there are.
 INSERT INTO billing.invoices (run_id, invoice_id, position, doc_type, customer_id, customer, country, vat_id, xero_contact_id,
     currency, vat_case, net, tax, gross, tax_breakdown, payment_days, due_date, skonto_percent, skonto_days, skonto_date,
     skonto_amount, notes, fx_rate, fx_date, fx_source, base_currency, base_net, base_tax, base_gross,
     corrects_run_id, corrects_invoice_id, corrects_number, corrects_date)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::DECIMAL(18,2), $13::DECIMAL(18,2), $14::DECIMAL(18,2), $15, $16, $17,
-    $18::DECIMAL(5,2), $19, $20, $21::DECIMAL(18,2), $22, $23::DECIMAL(18,6), $24, $25, $26, $27::DECIMAL(18,2),
-    $28::DECIMAL(18,2), $29::DECIMAL(18,2), $30, $31, $32, $33);
+SELECT $1, i.invoice_id, i.position, i.doc_type, i.customer_id, i.customer, i.country, i.vat_id, i.xero_contact_id,
+       i.currency, i.vat_case, i.net::DECIMAL(18,2), i.tax::DECIMAL(18,2), i.gross::DECIMAL(18,2), i.tax_breakdown,
+       i.payment_days, i.due_date::DATE, i.skonto_percent::DECIMAL(5,2), i.skonto_days, i.skonto_date::DATE,
+       i.skonto_amount::DECIMAL(18,2), i.notes, i.fx_rate::DECIMAL(18,6), i.fx_date::DATE, i.fx_source, i.base_currency,
+       i.base_net::DECIMAL(18,2), i.base_tax::DECIMAL(18,2), i.base_gross::DECIMAL(18,2),
+       i.corrects_run_id, i.corrects_invoice_id, i.corrects_number, i.corrects_date::DATE
+FROM (SELECT unnest(from_json($2::VARCHAR, '[{"invoice_id":"VARCHAR","position":"INTEGER","doc_type":"VARCHAR","customer_id":"VARCHAR",
+    "customer":"VARCHAR","country":"VARCHAR","vat_id":"VARCHAR","xero_contact_id":"VARCHAR","currency":"VARCHAR","vat_case":"VARCHAR",
+    "net":"VARCHAR","tax":"VARCHAR","gross":"VARCHAR","tax_breakdown":"VARCHAR","payment_days":"INTEGER","due_date":"VARCHAR",
+    "skonto_percent":"VARCHAR","skonto_days":"INTEGER","skonto_date":"VARCHAR","skonto_amount":"VARCHAR","notes":"VARCHAR",
+    "fx_rate":"VARCHAR","fx_date":"VARCHAR","fx_source":"VARCHAR","base_currency":"VARCHAR","base_net":"VARCHAR","base_tax":"VARCHAR",
+    "base_gross":"VARCHAR","corrects_run_id":"VARCHAR","corrects_invoice_id":"VARCHAR","corrects_number":"VARCHAR",
+    "corrects_date":"VARCHAR"}]'), recursive := true)) i;
 
 -- name: billing_insert_lines
 -- $2: a JSON array of lines (decimals as strings, exact to their scale).

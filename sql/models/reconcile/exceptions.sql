@@ -57,17 +57,35 @@
 CREATE OR REPLACE TABLE reconcile.exceptions AS
 WITH
 as_of AS (SELECT staging.setting('as_of')::DATE AS d),
--- Copies are found by hashing first (most work has none), then ordered
--- within the few groups that have more than one billed entry.
+-- Copies are found by hashing first (most work has none): grouping on one
+-- 64-bit hash of the reference, or of person, project, task, date, hours
+-- and notes, keeps the grouping of all billed time small; only the entries
+-- of hashes seen more than once are then compared exactly and ordered (a
+-- hash collision leaves a copy number of 1: no finding).
 ref_dups AS (
-    SELECT external_reference_id FROM core.time_entries
+    SELECT hash(external_reference_id) AS h FROM core.time_entries
     WHERE billed AND external_reference_id IS NOT NULL
-    GROUP BY external_reference_id HAVING count(*) > 1
+    GROUP BY h HAVING count(*) > 1
 ),
 content_dups AS (
-    SELECT user_id, project_id, task_id, work_date, hours, coalesce(notes, '') AS notes_key FROM core.time_entries
+    SELECT hash(user_id, project_id, task_id, work_date, hours, coalesce(notes, '')) AS h FROM core.time_entries
     WHERE billed AND external_reference_id IS NULL
-    GROUP BY ALL HAVING count(*) > 1
+      AND user_id IS NOT NULL AND project_id IS NOT NULL AND work_date IS NOT NULL AND hours IS NOT NULL
+    GROUP BY h HAVING count(*) > 1
+),
+-- The entries (few) are picked by a semi join on a plain column, which
+-- DuckDB turns into a filter of the table scan: only the parts of the
+-- table that hold one are read in full.
+ref_dup_ids AS (
+    SELECT entry_id FROM core.time_entries
+    WHERE billed AND external_reference_id IS NOT NULL
+      AND hash(external_reference_id) IN (SELECT h FROM ref_dups)
+),
+content_dup_ids AS (
+    SELECT entry_id FROM core.time_entries
+    WHERE billed AND external_reference_id IS NULL
+      AND user_id IS NOT NULL AND project_id IS NOT NULL AND work_date IS NOT NULL AND hours IS NOT NULL
+      AND hash(user_id, project_id, task_id, work_date, hours, coalesce(notes, '')) IN (SELECT h FROM content_dups)
 ),
 by_ref AS (
     SELECT e.*, c.name AS customer,
@@ -75,9 +93,9 @@ by_ref AS (
            first_value(invoice_number) OVER w AS original_invoice,
            row_number() OVER w                AS copy_no
     FROM core.time_entries e
-    JOIN ref_dups USING (external_reference_id)
     LEFT JOIN core.customers c USING (customer_id)
-    WHERE e.billed
+    WHERE e.billed AND e.external_reference_id IS NOT NULL
+      AND e.entry_id IN (SELECT entry_id FROM ref_dup_ids)
     WINDOW w AS (PARTITION BY external_reference_id ORDER BY created_at, entry_id)
 ),
 by_content AS (
@@ -86,10 +104,10 @@ by_content AS (
            first_value(invoice_number) OVER w AS original_invoice,
            row_number() OVER w                AS copy_no
     FROM core.time_entries e
-    JOIN content_dups d ON d.user_id = e.user_id AND d.project_id = e.project_id AND d.task_id IS NOT DISTINCT FROM e.task_id
-     AND d.work_date = e.work_date AND d.hours = e.hours AND d.notes_key = coalesce(e.notes, '')
     LEFT JOIN core.customers c ON c.customer_id = e.customer_id
     WHERE e.billed AND e.external_reference_id IS NULL
+      AND e.user_id IS NOT NULL AND e.project_id IS NOT NULL AND e.work_date IS NOT NULL AND e.hours IS NOT NULL
+      AND e.entry_id IN (SELECT entry_id FROM content_dup_ids)
     WINDOW w AS (PARTITION BY e.user_id, e.project_id, e.task_id, e.work_date, e.hours, coalesce(e.notes, '') ORDER BY e.created_at, e.entry_id)
 ),
 double_billed AS (
@@ -139,6 +157,9 @@ rate_mismatch AS (
     LEFT JOIN core.customers c USING (customer_id)
     WHERE e.approved AND e.billable AND e.card_rate IS NOT NULL AND e.entry_rate IS NOT NULL
       AND e.entry_rate <> e.card_rate
+      -- Found on the four columns first, then read in full (see ref_dup_ids).
+      AND e.entry_id IN (SELECT entry_id FROM core.time_entries
+                         WHERE approved AND billable AND card_rate IS NOT NULL AND entry_rate IS NOT NULL AND entry_rate <> card_rate)
 ),
 -- Budgets: hours approved by the as-of day against the budget plus the
 -- change requests approved by then.
@@ -151,13 +172,34 @@ budget AS (
     WHERE p.budget_hours IS NOT NULL
     GROUP BY ALL
 ),
+-- The running total of approved hours is taken per day first (a project
+-- has far fewer days than entries); entries are ordered one by one only
+-- on the days that cross the budget (or that hold negative hours, where a
+-- running total can rise above the day's end).
+budget_days AS (
+    SELECT project_id, work_date, allowed, has_negative, before_day,
+           coalesce(before_day + day_hours, before_day, day_hours) AS day_end
+    FROM (
+        SELECT e.project_id, e.work_date, any_value(b.budget_hours + b.cr_hours) AS allowed,
+               sum(e.hours) AS day_hours, bool_or(e.hours < 0) AS has_negative,
+               sum(sum(e.hours)) OVER (PARTITION BY e.project_id ORDER BY e.work_date
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_day
+        FROM core.time_entries e
+        JOIN budget b ON b.project_id = e.project_id
+        WHERE e.approved AND e.work_date <= (SELECT d FROM as_of)
+        GROUP BY e.project_id, e.work_date
+    )
+),
 budget_entries AS (
-    SELECT e.entry_id, e.project_id, e.hours, coalesce(e.rate, 0) AS rate, e.work_date,
-           b.budget_hours + b.cr_hours AS allowed,
-           sum(e.hours) OVER (PARTITION BY e.project_id ORDER BY e.work_date, e.entry_id) AS cum
-    FROM core.time_entries e
-    JOIN budget b ON b.project_id = e.project_id
-    WHERE e.approved AND e.work_date <= (SELECT d FROM as_of)
+    SELECT entry_id, project_id, hours, rate, work_date, allowed,
+           coalesce(before_day + within_day, before_day, within_day) AS cum
+    FROM (
+        SELECT e.entry_id, e.project_id, e.hours, coalesce(e.rate, 0) AS rate, e.work_date, d.allowed, d.before_day,
+               sum(e.hours) OVER (PARTITION BY e.project_id, e.work_date ORDER BY e.entry_id) AS within_day
+        FROM core.time_entries e
+        JOIN budget_days d ON d.project_id = e.project_id AND d.work_date = e.work_date
+        WHERE e.approved AND (d.day_end > d.allowed OR d.has_negative)
+    )
 ),
 beyond AS (
     SELECT *, least(hours, cum - allowed) AS excess
@@ -167,7 +209,9 @@ over_budget AS (
     SELECT
         'over_budget' AS kind,
         b.customer_id, c.name AS customer, b.project_code, b.project,
-        list(x.entry_id ORDER BY x.work_date, x.entry_id) AS source_ids,
+        -- Sorting each group's list of structs is much faster than an
+        -- ordered aggregate; the order is the same (date, then id).
+        list_transform(list_sort(list({'d': x.work_date, 'id': x.entry_id})), x -> x.id) AS source_ids,
         []::VARCHAR[] AS invoice_numbers,
         round(sum(x.excess * x.rate), 2)::DECIMAL(18,2) AS amount,
         b.currency,
@@ -183,12 +227,16 @@ over_budget AS (
     LEFT JOIN core.customers c ON c.customer_id = b.customer_id
     GROUP BY b.customer_id, c.name, b.project_code, b.project, b.currency, b.budget_hours, b.cr_hours, b.open_requests
 ),
--- Time linked to issued invoices of the time tool, with the invoice.
+-- Issued invoices of the time tool.
+hinv AS (
+    SELECT invoice_id, number, issue_date FROM staging.harvest_invoices
+    WHERE state <> 'draft' AND issue_date <= (SELECT d FROM as_of)
+),
+-- Time linked to them, with the invoice.
 hlinked AS (
     SELECT e.*, h.number AS inv_number, h.issue_date AS inv_date, h.invoice_id AS inv_id
     FROM core.time_entries e
-    JOIN staging.harvest_invoices h ON h.invoice_id = e.invoice_id
-    WHERE h.state <> 'draft' AND h.issue_date <= (SELECT d FROM as_of)
+    JOIN hinv h ON h.invoice_id = e.invoice_id
 ),
 billed_not_approved AS (
     SELECT
@@ -204,24 +252,50 @@ billed_not_approved AS (
     WHERE NOT e.approved
 ),
 -- Per invoice, project and rate: hours of the linked entries now against
--- hours of the invoice's time lines.
+-- hours of the invoice's time lines. Linked time is summed per invoice
+-- first and only then joined to the issued invoices (far fewer groups
+-- than entries); the entries changed after their invoice are listed for
+-- the few groups whose last change is later than the invoice.
+linked_groups AS (
+    SELECT invoice_id, project_id, entry_rate AS rate, sum(hours) AS hours,
+           -- The day of the latest change; casting the latest time once
+           -- per group, not every entry's (a time zone conversion).
+           max(updated_at)::DATE AS last_change
+    FROM core.time_entries
+    WHERE invoice_id IS NOT NULL
+    GROUP BY ALL
+),
+issued_groups AS (
+    SELECT g.invoice_id AS inv_id, g.project_id, g.rate, g.hours, h.issue_date AS inv_date, g.last_change > h.issue_date AS has_changes
+    FROM linked_groups g
+    JOIN hinv h ON h.invoice_id = g.invoice_id
+),
+changed_entries AS (
+    SELECT g.inv_id, g.project_id, g.rate, list(e.entry_id ORDER BY e.entry_id) AS changed
+    FROM issued_groups g
+    JOIN core.time_entries e ON e.invoice_id = g.inv_id AND e.project_id IS NOT DISTINCT FROM g.project_id
+     AND e.entry_rate IS NOT DISTINCT FROM g.rate
+    WHERE g.has_changes AND e.updated_at::DATE > g.inv_date
+    GROUP BY ALL
+),
 group_entries AS (
-    SELECT inv_id, project_id, entry_rate AS rate, sum(hours) AS hours,
-           list(entry_id ORDER BY entry_id) FILTER (WHERE updated_at::DATE > inv_date) AS changed
-    FROM hlinked GROUP BY ALL
+    SELECT g.inv_id, g.project_id, g.rate, g.hours, c.changed
+    FROM issued_groups g
+    LEFT JOIN changed_entries c ON c.inv_id = g.inv_id AND c.project_id IS NOT DISTINCT FROM g.project_id
+     AND c.rate IS NOT DISTINCT FROM g.rate
 ),
 group_lines AS (
-    SELECT invoice_id AS inv_id, project_id, unit_price AS rate, sum(quantity) AS hours, list(line_id ORDER BY line_id) AS line_ids
+    SELECT invoice_id AS inv_id, project_id, unit_price AS rate, sum(quantity) AS hours
     FROM staging.harvest_invoice_lines
     WHERE kind = 'Service' AND project_id IS NOT NULL
-      AND invoice_id IN (SELECT inv_id FROM hlinked)
+      AND invoice_id IN (SELECT inv_id FROM issued_groups)
     GROUP BY ALL
 ),
 group_diff AS (
     SELECT coalesce(ge.inv_id, gl.inv_id) AS inv_id, coalesce(ge.project_id, gl.project_id) AS project_id,
            coalesce(ge.rate, gl.rate) AS rate,
            coalesce(ge.hours, 0) - coalesce(gl.hours, 0) AS diff_hours,
-           ge.changed, gl.line_ids
+           ge.changed
     FROM group_entries ge FULL JOIN group_lines gl ON gl.inv_id = ge.inv_id AND gl.project_id = ge.project_id AND gl.rate = ge.rate
 ),
 invoice_project AS (
@@ -229,15 +303,25 @@ invoice_project AS (
            sum(d.diff_hours) AS diff_hours,
            round(sum(round(d.diff_hours * d.rate, 2)), 2)::DECIMAL(18,2) AS diff_amount,
            coalesce(flatten(list(d.changed) FILTER (WHERE d.changed IS NOT NULL)), []::VARCHAR[]) AS changed,
-           coalesce(flatten(list(d.line_ids) FILTER (WHERE d.line_ids IS NOT NULL)), []::VARCHAR[]) AS line_ids,
            bool_or(d.diff_hours <> 0) AS differs
     FROM group_diff d
     GROUP BY d.inv_id, d.project_id
 ),
+-- The invoice's time lines, listed only where the entries differ (by
+-- rate, then line id).
+differing_lines AS (
+    SELECT l.invoice_id AS inv_id, l.project_id, list(l.line_id ORDER BY l.unit_price, l.line_id) AS line_ids
+    FROM staging.harvest_invoice_lines l
+    JOIN invoice_project ip ON ip.inv_id = l.invoice_id AND ip.project_id = l.project_id
+    WHERE ip.differs AND l.kind = 'Service'
+    GROUP BY ALL
+),
 invoice_project_named AS (
-    SELECT ip.*, h.number AS inv_number, h.issue_date AS inv_date, p.project_code, p.name AS project, p.customer_id, p.currency
+    SELECT ip.*, coalesce(dl.line_ids, []::VARCHAR[]) AS line_ids,
+           h.number AS inv_number, h.issue_date AS inv_date, p.project_code, p.name AS project, p.customer_id, p.currency
     FROM invoice_project ip
     JOIN staging.harvest_invoices h ON h.invoice_id = ip.inv_id
+    LEFT JOIN differing_lines dl ON dl.inv_id = ip.inv_id AND dl.project_id = ip.project_id
     LEFT JOIN core.projects p ON p.project_id = ip.project_id
     WHERE ip.differs
 ),
@@ -302,9 +386,9 @@ without_work_direct AS (
 -- the project.
 project_pool AS (
     SELECT e.project_code, sum(e.hours) AS hours
-    FROM core.time_entries e
-    WHERE e.approved AND e.billable AND NOT e.billed AND e.work_date <= (SELECT d FROM as_of)
-      AND NOT EXISTS (SELECT 1 FROM billing.ledger g WHERE g.item_key = 'time:' || e.entry_id)
+    FROM core.open_time_entries e
+    WHERE e.work_date <= (SELECT d FROM as_of)
+      AND NOT EXISTS (SELECT 1 FROM billing.ledger g WHERE g.item_key LIKE 'time:%' AND substr(g.item_key, 6) = e.entry_id)
     GROUP BY e.project_code
 ),
 without_work_project AS (
@@ -378,7 +462,7 @@ rc_untaxed AS (
     GROUP BY ALL
 ),
 rc_unbilled AS (
-    SELECT customer_id, currency, sum(amount) AS amount, list(source_id ORDER BY source_id) AS ids
+    SELECT customer_id, currency, sum(amount) AS amount, list_sort(list(source_id)) AS ids
     FROM reconcile.unbilled_work GROUP BY ALL
 ),
 reverse_charge_without_vat_id AS (
@@ -406,7 +490,8 @@ stale_unbilled AS (
     SELECT
         'stale_unbilled' AS kind,
         u.customer_id, max(u.customer) AS customer, u.project_code, max(u.project) AS project,
-        list(u.source_id ORDER BY u.work_date, u.kind, u.source_id) AS source_ids, []::VARCHAR[] AS invoice_numbers,
+        list_transform(list_sort(list({'d': u.work_date, 'k': u.kind, 'id': u.source_id})), x -> x.id) AS source_ids,
+        []::VARCHAR[] AS invoice_numbers,
         sum(u.amount)::DECIMAL(18,2) AS amount, u.currency, 'project_month' AS match_level,
         printf('%d approved item(s) of %s on %s from %s (%s h, %s %s) are older than %s days and not invoiced; the oldest is %d days old.',
                count(*), strftime(date_trunc('month', min(u.work_date)), '%Y-%m'), coalesce(max(u.project), u.project_code, 'unknown project'),

@@ -77,16 +77,26 @@ cust_amount AS (
 ),
 -- Unlinked approved time of the projects and customers such invoices
 -- name (usually none: then nothing below reads the entries twice).
+-- Inner joins with the (usually empty) lists of projects and customers
+-- end the read of the entries at once when there is nothing to match.
+-- (Joins, not IN or EXISTS: marts.wip_month_end calls these macros
+-- through LATERAL, where DuckDB cannot flatten such subqueries.)
+tb_time AS (SELECT substr(item_key, 6) AS entry_id, quantity FROM tb WHERE starts_with(item_key, 'time:')),
 open_time AS (
     SELECT e.entry_id, e.project_code, e.customer_id, e.work_date, e.hours,
            round(e.hours * e.rate, 2)::DECIMAL(18,2) AS amount, e.currency
-    FROM core.time_entries e
-    LEFT JOIN (SELECT DISTINCT project_code FROM ph) php ON php.project_code = e.project_code
-    LEFT JOIN (SELECT DISTINCT customer_id FROM cust_amount) cac ON cac.customer_id = e.customer_id
-    LEFT JOIN tb ON tb.item_key = 'time:' || e.entry_id
-    WHERE e.approved AND e.billable AND NOT e.billed AND e.work_date <= as_of::DATE
-      AND (php.project_code IS NOT NULL OR cac.customer_id IS NOT NULL)
-      AND tb.item_key IS NULL
+    FROM (
+        SELECT e.* FROM core.open_time_entries e
+        JOIN (SELECT DISTINCT project_code FROM ph) php ON php.project_code = e.project_code
+        WHERE e.work_date <= as_of::DATE
+        UNION ALL
+        SELECT e.* FROM core.open_time_entries e
+        JOIN (SELECT DISTINCT customer_id FROM cust_amount) cac ON cac.customer_id = e.customer_id
+        LEFT JOIN (SELECT DISTINCT project_code FROM ph) php ON php.project_code = e.project_code
+        WHERE e.work_date <= as_of::DATE AND php.project_code IS NULL
+    ) e
+    LEFT JOIN tb_time tb ON tb.entry_id = e.entry_id
+    WHERE tb.entry_id IS NULL
 ),
 time_pool AS (
     SELECT *, sum(hours) OVER (PARTITION BY project_code ORDER BY work_date, entry_id) AS cum_hours
@@ -134,16 +144,40 @@ xinv AS (
 ),
 tb AS (SELECT * FROM reconcile.takt_billed(as_of)),
 rm AS (SELECT item_key FROM reconcile.residual_matches(as_of)),
+-- Time is joined on its entry id, not on a key built for every entry.
+tb_time AS (SELECT substr(item_key, 6) AS entry_id, quantity FROM tb WHERE starts_with(item_key, 'time:')),
+rm_time AS (SELECT DISTINCT substr(item_key, 6) AS entry_id FROM rm WHERE starts_with(item_key, 'time:')),
+-- Invoices of the time tool that bill the work linked to them as of the
+-- day: issued and not drafts.
+hcover AS (
+    SELECT invoice_id FROM staging.harvest_invoices
+    WHERE NOT coalesce(state = 'draft', false) AND NOT coalesce(issue_date > as_of::DATE, false)
+),
+-- Invoices that billed time links to but that bill nothing as of the day
+-- (usually none). Found on the invoices (core.time_entry_invoices), so
+-- that the entries of billed time, nearly all of them, are read only when
+-- one of their invoices is among these; time not marked billed comes from
+-- its own small table (core.open_time_entries).
+link_open AS (
+    SELECT l.invoice_id
+    FROM core.time_entry_invoices l
+    LEFT JOIN hcover h ON h.invoice_id = l.invoice_id
+    WHERE l.first_work_date <= as_of::DATE AND h.invoice_id IS NULL
+),
+time_base AS (
+    SELECT * FROM core.open_time_entries
+    WHERE work_date <= as_of::DATE
+    UNION ALL
+    SELECT e.* FROM core.time_entries e
+    JOIN link_open l ON l.invoice_id = e.invoice_id
+    WHERE e.approved AND e.billable AND e.work_date <= as_of::DATE AND coalesce(e.billed, true)
+),
 time_open AS (
     SELECT e.*, e.hours - coalesce(tb.quantity, 0) AS open_hours
-    FROM core.time_entries e
-    LEFT JOIN hinv ON hinv.invoice_id = e.invoice_id
-    LEFT JOIN tb ON tb.item_key = 'time:' || e.entry_id
-    LEFT JOIN (SELECT DISTINCT item_key FROM rm) rm ON rm.item_key = 'time:' || e.entry_id
-    WHERE e.approved AND e.billable AND e.work_date <= as_of::DATE
-      AND (NOT e.billed
-           OR (e.invoice_id IS NOT NULL AND (hinv.invoice_id IS NULL OR hinv.state = 'draft' OR hinv.issue_date > as_of::DATE)))
-      AND rm.item_key IS NULL
+    FROM time_base e
+    LEFT JOIN tb_time tb ON tb.entry_id = e.entry_id
+    LEFT JOIN rm_time rm ON rm.entry_id = e.entry_id
+    WHERE rm.entry_id IS NULL
 )
 SELECT
     'time'                                          AS kind,

@@ -1,0 +1,34 @@
+//go:build !duckdb_arrow
+
+package reconcile
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	sqlfiles "github.com/takt-billing/takt/sql"
+)
+
+// scanCandidateRows reads the staged candidates (billing_candidates) row
+// by row (builds without Arrow).
+func scanCandidateRows(ctx context.Context, conn *sql.Conn, fn func(*candidateRow) error) error {
+	rows, err := conn.QueryContext(ctx, sqlfiles.Query("billing_candidates"))
+	if err != nil {
+		return fmt.Errorf("billing: read unbilled work: %w", err)
+	}
+	defer rows.Close()
+	var r candidateRow
+	for rows.Next() {
+		var workDate sql.NullTime
+		if err := rows.Scan(&r.key, &r.customerID, &r.customer, &r.projectCode, &r.project, &r.task, &workDate,
+			&r.hours, &r.rate, &r.amount, &r.currency, &r.claimedBy, &r.notBefore); err != nil {
+			return fmt.Errorf("billing: read unbilled work: %w", err)
+		}
+		r.workDate = workDate.Time
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
