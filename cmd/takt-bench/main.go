@@ -9,8 +9,11 @@
 // It generates the firm straight into the raw tables of a fresh warehouse
 // (SQL inside DuckDB, no HTTP), builds staging and core once, then, each
 // phase in a process of its own so that peak memory (VmHWM) is the
-// phase's: rebuilds the reconcile models (unbilled work, exceptions) and
-// creates a draft run of the last month; with -pg it copies the core
+// phase's: rebuilds the reconcile models (unbilled work, exceptions),
+// writes them to the database file (a CHECKPOINT, counted with them) and
+// creates a draft run of the last month (-explain DIR keeps DuckDB's
+// profile of each model and of the run's main queries, -cpuprofile FILE a
+// Go CPU profile of the phase); with -pg it copies the core
 // tables into a throwaway PostgreSQL cluster (initdb and pg_ctl from
 // -pg-bin, on 127.0.0.1, in a temp dir, removed afterwards) and times six
 // reconciliation queries on both engines, pair by pair. Results are
@@ -27,6 +30,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +43,7 @@ import (
 	"github.com/takt-billing/takt/internal/warehouse"
 	"github.com/takt-billing/takt/load"
 	"github.com/takt-billing/takt/reconcile"
+	sqlfiles "github.com/takt-billing/takt/sql"
 	"github.com/takt-billing/takt/transform"
 )
 
@@ -52,6 +57,8 @@ type options struct {
 	pgBin   string
 	threads int
 	memory  string
+	cpuProf string
+	explain string
 }
 
 func main() {
@@ -63,6 +70,8 @@ func main() {
 	flag.StringVar(&o.pgBin, "pg-bin", "/usr/lib/postgresql/15/bin", "folder of initdb, pg_ctl and psql of PostgreSQL 15")
 	flag.IntVar(&o.threads, "threads", 2, "DuckDB threads")
 	flag.StringVar(&o.memory, "memory-limit", "3GB", "DuckDB memory limit")
+	flag.StringVar(&o.cpuProf, "cpuprofile", "", "write a CPU profile of the reconcile phase to this file")
+	flag.StringVar(&o.explain, "explain", "", "write DuckDB's profile of each reconcile model and of the draft run's queries to this folder")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "takt-bench:", err)
@@ -253,16 +262,69 @@ func reconcilePhase(ctx context.Context, wh *warehouse.Warehouse, o options) err
 	if err != nil {
 		return err
 	}
+	if o.cpuProf != "" {
+		f, err := os.Create(o.cpuProf)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if o.explain != "" {
+		// One connection, so that the profiling settings apply to every
+		// statement that follows.
+		wh.DB.SetMaxOpenConns(1)
+		if err := os.MkdirAll(o.explain, 0o755); err != nil {
+			return err
+		}
+		if _, err := wh.DB.ExecContext(ctx, "SET enable_profiling = 'json'"); err != nil {
+			return err
+		}
+	}
+	perModel := map[string]float64{}
 	start := time.Now()
 	for _, m := range models {
 		if !strings.HasPrefix(m.Name, "reconcile.") {
 			continue
 		}
+		if o.explain != "" {
+			if _, err := wh.DB.ExecContext(ctx, fmt.Sprintf("SET profiling_output = '%s'", filepath.Join(o.explain, m.Name+".json"))); err != nil {
+				return err
+			}
+		}
+		t := time.Now()
 		if _, err := wh.DB.ExecContext(ctx, m.SQL); err != nil {
 			return fmt.Errorf("model %s: %w", m.Name, err)
 		}
+		perModel[m.Name] = secs(time.Since(t))
 	}
+	// The models' results are written to the database file before the
+	// draft run starts, and that is part of reconciling: otherwise the
+	// run's commit would pay for it.
+	t := time.Now()
+	if _, err := wh.DB.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		return fmt.Errorf("checkpoint after the models: %w", err)
+	}
+	perModel["checkpoint"] = secs(time.Since(t))
 	rec := time.Since(start)
+	if o.explain != "" {
+		if _, err := wh.DB.ExecContext(ctx, "SET enable_profiling = 'no_output'"); err != nil {
+			return err
+		}
+		for _, name := range []string{"billing_stage_candidates", "billing_project_budgets"} {
+			if err := explainQuery(ctx, wh, filepath.Join(o.explain, name+".json"), sqlfiles.Query(name), asOf); err != nil {
+				return fmt.Errorf("explain %s: %w", name, err)
+			}
+		}
+		if _, err := wh.DB.ExecContext(ctx, sqlfiles.Query("billing_drop_candidates")); err != nil {
+			return err
+		}
+		// A run reads on more than one connection.
+		wh.DB.SetMaxOpenConns(0)
+	}
 	var exc, unbilled int64
 	_ = wh.DB.QueryRowContext(ctx, `SELECT count(*) FROM reconcile.exceptions`).Scan(&exc)
 	_ = wh.DB.QueryRowContext(ctx, `SELECT count(*) FROM reconcile.unbilled_work`).Scan(&unbilled)
@@ -284,7 +346,7 @@ func reconcilePhase(ctx context.Context, wh *warehouse.Warehouse, o options) err
 	if err := reconcile.DiscardRun(ctx, wh.DB, run.ID, "bench", "benchmark run", nil); err != nil {
 		return err
 	}
-	report("reconcile", o.entries, map[string]any{"reconcile_models_s": secs(rec), "draft_run_s": secs(draft), "total_s": secs(rec + draft),
+	report("reconcile", o.entries, map[string]any{"reconcile_models_s": secs(rec), "models_s": perModel, "draft_run_s": secs(draft), "total_s": secs(rec + draft),
 		"exceptions": exc, "unbilled_items": unbilled, "run_invoices": len(run.Invoices), "run_lines": lines, "run_items": items})
 	return nil
 }
@@ -426,6 +488,28 @@ func pgPhase(ctx context.Context, wh *warehouse.Warehouse, o options) error {
 	report("pg", o.entries, map[string]any{"pairs": pairs, "duckdb_total_ms": round1(sumD), "postgres_total_ms": round1(sumP),
 		"ratio_total": round1(sumP / sumD), "postgres_load_s": secs(loadPG)})
 	return nil
+}
+
+// explainQuery runs a query to its last row with DuckDB's profiler
+// writing the time and rows of each operator to file.
+func explainQuery(ctx context.Context, wh *warehouse.Warehouse, file, q string, args ...any) error {
+	if _, err := wh.DB.ExecContext(ctx, fmt.Sprintf("SET profiling_output = '%s'", file)); err != nil {
+		return err
+	}
+	if _, err := wh.DB.ExecContext(ctx, "SET enable_profiling = 'json'"); err != nil {
+		return err
+	}
+	rows, err := wh.DB.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	_, err = wh.DB.ExecContext(ctx, "SET enable_profiling = 'no_output'")
+	return err
 }
 
 func round1(f float64) float64 { return float64(int64(f*10+0.5)) / 10 }
