@@ -161,6 +161,11 @@ warehouse:
 reports:
   dir: reports
   lang: en
+billing:
+  seller_vat_id: DE811111111
+  skonto:
+    percent: "2"
+    days: 10
 kpis:
   targets:
     dso_days: {value: "35", owner_role: Head of Receivables}

@@ -161,7 +161,7 @@ func printExceptions(g *globals, exc []reconcile.Exception) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(g.stdout, "\n%d exceptions\n", len(exc))
+	fmt.Fprintf(g.stdout, "\n%s\n", countOf(len(exc), "exception", "exceptions"))
 	return nil
 }
 

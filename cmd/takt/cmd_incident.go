@@ -865,6 +865,6 @@ func writeIncidentTable(w io.Writer, list []incident.Summary) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\n%d incidents\n", len(list))
+	fmt.Fprintf(w, "\n%s\n", countOf(len(list), "incident", "incidents"))
 	return nil
 }

@@ -136,7 +136,8 @@ func TestDemoOverBudgetNamesTheExcess(t *testing.T) {
 
 // copyDemo copies the demo warehouse and configuration into a folder of
 // its own, so that billing runs do not change what other tests read, and
-// adds a billing section and Xero's address.
+// points it at Xero's address. The demo's configuration has the billing
+// section: the firm's VAT id and 2 % Skonto within 10 days.
 func copyDemo(t *testing.T, dir, xeroURL, tokenURL string) string {
 	t.Helper()
 	out := t.TempDir()
@@ -163,7 +164,6 @@ func copyDemo(t *testing.T, dir, xeroURL, tokenURL string) string {
 		t.Fatal(err)
 	}
 	cfg := regexp.MustCompile(`(?m)^(  xero:\n    base_url: ).*\n(    token_url: ).*$`).ReplaceAllString(string(b), "${1}"+xeroURL+"\n${2}"+tokenURL)
-	cfg += "billing:\n  seller_vat_id: DE811111111\n  skonto:\n    percent: \"2\"\n    days: 10\n"
 	if err := os.WriteFile(filepath.Join(out, "takt.yaml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -43,3 +43,11 @@ func notBuiltYet(err error) error {
 	}
 	return err
 }
+
+// countOf says how many there are: "1 incident", "3 incidents".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
