@@ -8,9 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
-	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -98,12 +96,6 @@ type sourceCheck struct {
 // checkSources checks every enabled source at once and returns the results
 // in the order of the source table.
 func checkSources(ctx context.Context, cfg *config.Config, logger *slog.Logger) []sourceCheck {
-	checks := map[string]func(context.Context, *config.Config, *httpapi.Client) (string, error){
-		hubspot.Source: checkHubSpot,
-		harvest.Source: checkHarvest,
-		xero.Source:    checkXero,
-		files.Source:   checkFiles,
-	}
 	var (
 		wg  sync.WaitGroup
 		out []sourceCheck
@@ -112,10 +104,6 @@ func checkSources(ctx context.Context, cfg *config.Config, logger *slog.Logger) 
 	for _, s := range sourceTable {
 		src := sourceSettings(cfg, s.name)
 		if src == nil || !src.IsEnabled() {
-			continue
-		}
-		fn := checks[s.name]
-		if fn == nil {
 			continue
 		}
 		mu.Lock()
@@ -137,7 +125,7 @@ func checkSources(ctx context.Context, cfg *config.Config, logger *slog.Logger) 
 			what := ""
 			if err == nil {
 				hc.Limiter = lim
-				what, err = fn(ctx, cfg, hc)
+				what, err = checkSource(ctx, cfg, s, hc, l)
 			}
 			r := sourceCheck{Source: s.name, Status: "ok", Check: what, Seconds: time.Since(start).Round(time.Millisecond).Seconds()}
 			if err != nil {
@@ -182,118 +170,49 @@ func explain(source, envNames string, err error) error {
 	return fmt.Errorf("%s: %w", source, err)
 }
 
-// getJSON sends an authenticated GET and checks that the answer is JSON.
-func getJSON(ctx context.Context, hc *httpapi.Client, u string, header http.Header) error {
-	resp, err := hc.Do(ctx, func(ctx context.Context) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range header {
-			req.Header[k] = v
-		}
-		req.Header.Set("Accept", "application/json")
-		return req, nil
+// checkSource tests one enabled source: the files source by reading its
+// folder, each API through its own connector (the same client, token
+// handling and paging an extraction uses), explaining a failure by the
+// settings to fix.
+func checkSource(ctx context.Context, cfg *config.Config, s sourceDef, hc *httpapi.Client, logger *slog.Logger) (string, error) {
+	if s.name == files.Source {
+		return checkFiles(cfg)
+	}
+	conn, err := s.build(cfg, hc, logger)
+	if err != nil {
+		return "read the credentials named in " + cfg.File, err
+	}
+	c, ok := conn.(interface {
+		Check(context.Context) (string, error)
 	})
-	if err != nil {
-		return err
+	if !ok {
+		return "", fmt.Errorf("%s: the connector cannot be checked", s.name)
 	}
-	defer resp.Body.Close()
-	var v json.RawMessage
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&v); err != nil {
-		return fmt.Errorf("GET %s: the answer is not JSON: %w", u, err)
+	what, err := c.Check(ctx)
+	if err == nil {
+		return what, nil
 	}
-	return nil
-}
-
-func checkHubSpot(ctx context.Context, cfg *config.Config, hc *httpapi.Client) (string, error) {
-	s := cfg.Sources.HubSpot
-	u := strings.TrimRight(s.BaseURL, "/") + "/crm/v3/objects/companies?limit=1"
-	what := "GET " + u
-	token, err := cfg.Secret("sources.hubspot.token_env", s.TokenEnv)
-	if err != nil {
-		return what, err
-	}
-	err = getJSON(ctx, hc, u, http.Header{"Authorization": {"Bearer " + token}})
-	if err != nil {
-		return what, explain(hubspot.Source, "the private app token in "+s.TokenEnv, err)
-	}
-	return what, nil
-}
-
-func checkHarvest(ctx context.Context, cfg *config.Config, hc *httpapi.Client) (string, error) {
-	s := cfg.Sources.Harvest
-	u := strings.TrimRight(s.BaseURL, "/") + "/v2/clients?per_page=1"
-	what := "GET " + u
-	token, err := cfg.Secret("sources.harvest.token_env", s.TokenEnv)
-	if err != nil {
-		return what, err
-	}
-	account, err := cfg.Secret("sources.harvest.account_id_env", s.AccountIDEnv)
-	if err != nil {
-		return what, err
-	}
-	err = getJSON(ctx, hc, u, http.Header{
-		"Authorization":      {"Bearer " + token},
-		"Harvest-Account-Id": {account},
-		"User-Agent":         {harvest.DefaultUserAgent},
-	})
-	if err != nil {
-		return what, explain(harvest.Source, "the personal access token in "+s.TokenEnv+" and the account id in "+s.AccountIDEnv, err)
-	}
-	return what, nil
-}
-
-func checkXero(ctx context.Context, cfg *config.Config, hc *httpapi.Client) (string, error) {
-	s := cfg.Sources.Xero
-	u := strings.TrimRight(s.BaseURL, "/") + "/api.xro/2.0/Contacts?page=1&pageSize=1"
-	what := "POST " + s.TokenURL + ", GET " + u
-	id, err := cfg.Secret("sources.xero.client_id_env", s.ClientIDEnv)
-	if err != nil {
-		return what, err
-	}
-	secret, err := cfg.Secret("sources.xero.client_secret_env", s.ClientSecretEnv)
-	if err != nil {
-		return what, err
-	}
-	tenant, err := cfg.Secret("sources.xero.tenant_id_env", s.TenantIDEnv)
-	if err != nil {
-		return what, err
-	}
-	form := url.Values{"grant_type": {"client_credentials"}}.Encode()
-	resp, err := hc.Do(ctx, func(ctx context.Context) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.TokenURL, strings.NewReader(form))
-		if err != nil {
-			return nil, err
+	switch s.name {
+	case hubspot.Source:
+		return what, explain(s.name, "the private app token in "+cfg.Sources.HubSpot.TokenEnv, err)
+	case harvest.Source:
+		h := cfg.Sources.Harvest
+		return what, explain(s.name, "the personal access token in "+h.TokenEnv+" and the account id in "+h.AccountIDEnv, err)
+	case xero.Source:
+		x := cfg.Sources.Xero
+		var te *xero.TokenError
+		switch {
+		case errors.As(err, &te) && te.RefusedClient:
+			return what, fmt.Errorf("xero: access token: the client id or secret was refused: check %s and %s of the custom connection: %w", x.ClientIDEnv, x.ClientSecretEnv, te.Err)
+		case errors.As(err, &te):
+			return what, explain("xero: access token", x.ClientIDEnv+" and "+x.ClientSecretEnv, te.Err)
 		}
-		req.SetBasicAuth(id, secret)
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Accept", "application/json")
-		return req, nil
-	})
-	var se *httpapi.StatusError
-	if errors.As(err, &se) && se.Status == http.StatusBadRequest && strings.Contains(se.Body, "invalid_client") {
-		return what, fmt.Errorf("xero: access token: the client id or secret was refused (invalid_client): check %s and %s of the custom connection: %w", s.ClientIDEnv, s.ClientSecretEnv, err)
+		return what, explain(s.name, "the tenant id in "+x.TenantIDEnv+" and the scopes of the custom connection", err)
 	}
-	if err != nil {
-		return what, explain("xero: access token", s.ClientIDEnv+" and "+s.ClientSecretEnv, err)
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	err = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&tok)
-	resp.Body.Close()
-	if err != nil || tok.AccessToken == "" {
-		return what, fmt.Errorf("xero: access token: %s answered without an access token (%v): check token_url in the configuration", s.TokenURL, err)
-	}
-	err = getJSON(ctx, hc, u, http.Header{"Authorization": {"Bearer " + tok.AccessToken}, "Xero-Tenant-Id": {tenant}})
-	if err != nil {
-		return what, explain(xero.Source, "the tenant id in "+s.TenantIDEnv+" and the scopes of the custom connection", err)
-	}
-	return what, nil
+	return what, fmt.Errorf("%s: %w", s.name, err)
 }
 
-func checkFiles(_ context.Context, cfg *config.Config, _ *httpapi.Client) (string, error) {
+func checkFiles(cfg *config.Config) (string, error) {
 	dir := cfg.Path(cfg.Sources.Files.Dir)
 	what := "read folder " + dir
 	entries, err := os.ReadDir(dir)

@@ -322,3 +322,12 @@ func compactJSON(buf *bytes.Buffer, raw json.RawMessage) string {
 	_ = json.Compact(buf, raw)
 	return buf.String()
 }
+
+// Check makes the cheapest authenticated request there is, one client, and
+// returns what it tried. `takt sources check` runs it to test the token,
+// the account id and reachability without loading anything.
+func (c *Connector) Check(ctx context.Context) (string, error) {
+	u := c.client.firstPage("clients", 1, time.Time{})
+	_, _, err := c.client.page(ctx, u, "clients")
+	return "GET " + u.String(), err
+}

@@ -480,3 +480,13 @@ func (x *extraction) emitPage(ctx context.Context, recs []record, assoc func(*re
 	defer b.Record.Release()
 	return x.emit(ctx, b)
 }
+
+// Check makes the cheapest authenticated request there is, one company,
+// and returns what it tried. `takt sources check` runs it to test the
+// token and reachability without loading anything.
+func (c *Connector) Check(ctx context.Context) (string, error) {
+	const path = "/crm/v3/objects/companies"
+	query := url.Values{"limit": {"1"}}
+	var page json.RawMessage
+	return "GET " + c.client.base + path + "?" + query.Encode(), c.client.get(ctx, path, query, &page)
+}

@@ -93,37 +93,58 @@ func (t *tokenSource) fetch(ctx context.Context) (string, time.Time, error) {
 	defer resp.Body.Close()
 	var tr tokenResponse
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&tr); err != nil {
-		return "", time.Time{}, fmt.Errorf("access token: POST %s: decode: %w", t.tokenURL, err)
+		return "", time.Time{}, &TokenError{Err: fmt.Errorf("POST %s: decode: %w", t.tokenURL, err)}
 	}
 	switch {
 	case tr.AccessToken == "":
-		return "", time.Time{}, fmt.Errorf("access token: POST %s: the answer holds no access_token", t.tokenURL)
+		return "", time.Time{}, &TokenError{Err: fmt.Errorf("POST %s: the answer holds no access_token", t.tokenURL)}
 	case !strings.EqualFold(tr.TokenType, "Bearer"):
-		return "", time.Time{}, fmt.Errorf("access token: POST %s: token_type is %q, want Bearer", t.tokenURL, tr.TokenType)
+		return "", time.Time{}, &TokenError{Err: fmt.Errorf("POST %s: token_type is %q, want Bearer", t.tokenURL, tr.TokenType)}
 	case tr.ExpiresIn <= 0:
-		return "", time.Time{}, fmt.Errorf("access token: POST %s: expires_in is %d, want a positive number of seconds", t.tokenURL, tr.ExpiresIn)
+		return "", time.Time{}, &TokenError{Err: fmt.Errorf("POST %s: expires_in is %d, want a positive number of seconds", t.tokenURL, tr.ExpiresIn)}
 	}
 	t.logger.LogAttrs(ctx, slog.LevelDebug, "fetched access token",
 		slog.String("source", Source), slog.Int64("expires_in", tr.ExpiresIn))
 	return tr.AccessToken, start.Add(time.Duration(tr.ExpiresIn) * time.Second), nil
 }
 
+// TokenError is a failed access token request: unreachable identity
+// server, refused credentials or scopes, or an answer without a usable
+// token. Callers that know where the credentials come from (takt sources
+// check) tell the user which settings to fix.
+type TokenError struct {
+	// Err is the request's failure, e.g. an *httpapi.StatusError.
+	Err error
+	// RefusedClient is true when Xero refused the client id or secret;
+	// RefusedScope when it refused the scopes asked for.
+	RefusedClient, RefusedScope bool
+}
+
+func (e *TokenError) Error() string {
+	msg := "access token: " + e.Err.Error()
+	switch {
+	case e.RefusedClient:
+		msg += ": Xero refused the client id or secret; check the client id and secret of the Xero custom connection named in the config"
+	case e.RefusedScope:
+		msg += ": Xero refused the scopes asked for; check that the custom connection was granted them"
+	}
+	return msg
+}
+
+func (e *TokenError) Unwrap() error { return e.Err }
+
 // tokenFailure explains a refused token request: the identity server
 // answers 400 or 401 with an OAuth2 error code.
 func tokenFailure(err error) error {
 	var se *httpapi.StatusError
 	if !errors.As(err, &se) {
-		return fmt.Errorf("access token: %w", err)
+		return &TokenError{Err: err}
 	}
 	var te tokenError
 	_ = json.Unmarshal([]byte(se.Body), &te)
-	switch {
-	case te.Error == "invalid_client" || se.Status == http.StatusUnauthorized:
-		return fmt.Errorf("access token: %w: Xero refused the client id or secret; check the client id and secret of the Xero custom connection named in the config", err)
-	case te.Error == "invalid_scope" || te.Error == "unauthorized_client":
-		return fmt.Errorf("access token: %w: Xero refused the scopes asked for; check that the custom connection was granted them", err)
-	}
-	return fmt.Errorf("access token: %w", err)
+	return &TokenError{Err: err,
+		RefusedClient: te.Error == "invalid_client" || se.Status == http.StatusUnauthorized,
+		RefusedScope:  te.Error == "invalid_scope" || te.Error == "unauthorized_client"}
 }
 
 // apiClient sends Accounting API requests with the headers every call

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -357,4 +358,26 @@ func rawID(raw json.RawMessage, collection string) string {
 		return ""
 	}
 	return id
+}
+
+// Check makes the cheapest authenticated requests there are, an access
+// token and then one contact, and returns what it tried. `takt sources
+// check` runs it to test credentials and reachability without loading
+// anything. A failed token request is a *TokenError.
+func (c *Connector) Check(ctx context.Context) (string, error) {
+	u := c.api.baseURL + apiPrefix + "Contacts?page=1&pageSize=1"
+	what := "POST " + c.api.tokens.tokenURL + ", GET " + u
+	if _, err := c.api.tokens.get(ctx); err != nil {
+		return what, err
+	}
+	resp, err := c.api.get(ctx, u, nil)
+	if err != nil {
+		return what, err
+	}
+	defer resp.Body.Close()
+	var v json.RawMessage
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&v); err != nil {
+		return what, fmt.Errorf("GET %s: the answer is not JSON: %w", u, err)
+	}
+	return what, nil
 }

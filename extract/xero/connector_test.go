@@ -809,3 +809,21 @@ func TestEmitErrorAndCancel(t *testing.T) {
 		t.Errorf("unknown stream: %v", err)
 	}
 }
+
+// Check asks for a token and one contact; a refused secret is a
+// *TokenError that says so, and the contact is never asked for.
+func TestCheck(t *testing.T) {
+	s := startServer(t, fixtures(t), xerotest.Options{})
+	what, err := newConnector(t, config(s.URL)).Check(context.Background())
+	want := "POST " + s.TokenURL() + ", GET " + s.URL + "/api.xro/2.0/Contacts?page=1&pageSize=1"
+	if err != nil || what != want {
+		t.Fatalf("Check = %q, %v; want %q, nil", what, err, want)
+	}
+	cfg := config(s.URL)
+	cfg.ClientSecret = "not-the-secret"
+	_, err = newConnector(t, cfg).Check(context.Background())
+	var te *xero.TokenError
+	if !errors.As(err, &te) || !te.RefusedClient || te.RefusedScope {
+		t.Fatalf("Check with a wrong secret = %v; want a *xero.TokenError with RefusedClient", err)
+	}
+}
