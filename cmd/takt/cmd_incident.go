@@ -15,7 +15,6 @@ import (
 
 	"github.com/takt-billing/takt/internal/config"
 	"github.com/takt-billing/takt/internal/incident"
-	"github.com/takt-billing/takt/internal/warehouse"
 )
 
 func newIncidentCmd(g *globals) *cobra.Command {
@@ -145,17 +144,17 @@ func parseIncidentID(s string) (int64, error) {
 	return id, nil
 }
 
-// incidentStore opens the warehouse and the log on it. create opens a new
-// warehouse when there is none yet (an incident may come before the first
-// run).
-func (g *globals) incidentStore(ctx context.Context, create bool) (*incident.Store, *warehouse.Warehouse, error) {
+// withIncidents opens the warehouse, runs fn with the incident log on it
+// and closes the warehouse again. create opens a new warehouse when there
+// is none yet (an incident may come before the first run).
+func (g *globals) withIncidents(ctx context.Context, create bool, fn func(*incident.Store) error) error {
 	logger, err := g.logger()
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	cfg, err := config.Load(g.config)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	open := openExistingWarehouse
 	if create {
@@ -163,9 +162,10 @@ func (g *globals) incidentStore(ctx context.Context, create bool) (*incident.Sto
 	}
 	wh, err := open(ctx, cfg, logger)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	return incident.NewStore(wh.DB, incident.Options{Logger: logger, FollowUpRoles: cfg.Incidents.FollowUpRoles}), wh, nil
+	defer wh.Close()
+	return fn(incident.NewStore(wh.DB, incident.Options{Logger: logger, FollowUpRoles: cfg.Incidents.FollowUpRoles}))
 }
 
 func newIncidentOpenCmd(g *globals) *cobra.Command {
@@ -212,16 +212,13 @@ Severity:
 					return err
 				}
 			}
-			s, wh, err := g.incidentStore(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer wh.Close()
-			inc, err := s.Open(cmd.Context(), n)
-			if err != nil {
-				return err
-			}
-			return printWritten(cmd.Context(), g, s, inc, 0)
+			return g.withIncidents(cmd.Context(), true, func(s *incident.Store) error {
+				inc, err := s.Open(cmd.Context(), n)
+				if err != nil {
+					return err
+				}
+				return printWritten(cmd.Context(), g, s, inc, 0)
+			})
 		},
 	}
 	addFormatFlag(cmd, g)
@@ -305,20 +302,17 @@ Confirm a draft opened by a rule with --status open.`,
 					return err
 				}
 			}
-			s, wh, err := g.incidentStore(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer wh.Close()
-			before, err := s.Get(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
-			inc, err := s.Update(cmd.Context(), id, author, c)
-			if err != nil {
-				return err
-			}
-			return printWritten(cmd.Context(), g, s, inc, before.Events)
+			return g.withIncidents(cmd.Context(), false, func(s *incident.Store) error {
+				before, err := s.Get(cmd.Context(), id)
+				if err != nil {
+					return err
+				}
+				inc, err := s.Update(cmd.Context(), id, author, c)
+				if err != nil {
+					return err
+				}
+				return printWritten(cmd.Context(), g, s, inc, before.Events)
+			})
 		},
 	}
 	addFormatFlag(cmd, g)
@@ -363,20 +357,17 @@ incident.`,
 			if len(args) == 2 {
 				summary = args[1]
 			}
-			s, wh, err := g.incidentStore(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer wh.Close()
-			before, err := s.Get(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
-			inc, err := s.Close(cmd.Context(), id, author, summary, dismiss)
-			if err != nil {
-				return err
-			}
-			return printWritten(cmd.Context(), g, s, inc, before.Events)
+			return g.withIncidents(cmd.Context(), false, func(s *incident.Store) error {
+				before, err := s.Get(cmd.Context(), id)
+				if err != nil {
+					return err
+				}
+				inc, err := s.Close(cmd.Context(), id, author, summary, dismiss)
+				if err != nil {
+					return err
+				}
+				return printWritten(cmd.Context(), g, s, inc, before.Events)
+			})
 		},
 	}
 	addFormatFlag(cmd, g)
@@ -411,16 +402,13 @@ history_verified.`,
 			if err != nil {
 				return err
 			}
-			s, wh, err := g.incidentStore(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer wh.Close()
-			inc, err := s.Get(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
-			return printIncident(cmd.Context(), g, s, inc)
+			return g.withIncidents(cmd.Context(), false, func(s *incident.Store) error {
+				inc, err := s.Get(cmd.Context(), id)
+				if err != nil {
+					return err
+				}
+				return printIncident(cmd.Context(), g, s, inc)
+			})
 		},
 	}
 	addFormatFlag(cmd, g)
@@ -447,16 +435,13 @@ person_mentions[], prompt}; absent fields are left out.`,
 			if err != nil {
 				return err
 			}
-			s, wh, err := g.incidentStore(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer wh.Close()
-			evs, err := s.Timeline(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
-			return printTimeline(g, evs)
+			return g.withIncidents(cmd.Context(), false, func(s *incident.Store) error {
+				evs, err := s.Timeline(cmd.Context(), id)
+				if err != nil {
+					return err
+				}
+				return printTimeline(g, evs)
+			})
 		},
 	}
 	addFormatFlag(cmd, g)
@@ -501,16 +486,13 @@ overdue_follow_ups, kpi_months[]}.`,
 				}
 				f.AsOf = day
 			}
-			s, wh, err := g.incidentStore(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer wh.Close()
-			list, err := s.List(cmd.Context(), f)
-			if err != nil {
-				return err
-			}
-			return printIncidentList(g, list)
+			return g.withIncidents(cmd.Context(), false, func(s *incident.Store) error {
+				list, err := s.List(cmd.Context(), f)
+				if err != nil {
+					return err
+				}
+				return printIncidentList(g, list)
+			})
 		},
 	}
 	addFormatFlag(cmd, g)
