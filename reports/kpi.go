@@ -225,10 +225,6 @@ func LoadKPIsWith(ctx context.Context, db *sql.DB, through time.Time, s KPISetti
 	if err := vals.Err(); err != nil {
 		return nil, fmt.Errorf("reports: kpi values: %w", err)
 	}
-	for i := range out {
-		f := out[i].Figures
-		out[i].DSODays, out[i].DSO3mDays, out[i].DunningRate = f["dso_days"], f["dso_3m_days"], f["dunning_rate"]
-	}
 	return out, nil
 }
 

@@ -86,10 +86,6 @@ type KPIValue struct {
 type MonthKPIs struct {
 	// Month is the first day of the month, UTC.
 	Month time.Time
-	// DSODays is the period DSO and DSO3mDays the trailing 3-month DSO, in
-	// days. DunningRate is a share from 0 to 1 of the invoices that fell due
-	// in the month.
-	DSODays, DSO3mDays, DunningRate KPIValue
 	// AREnd is the receivables open at the end of the month and GrossSales
 	// the gross invoiced in the month less credit notes, both in the base
 	// currency.
@@ -99,24 +95,14 @@ type MonthKPIs struct {
 	InvoicesDue, InvoicesDunned int
 	// Figures holds every KPI of the month by its name in
 	// `takt kpi --format json` (dso_days, cei_percent, ar_aging_1_30, ...;
-	// see KPIDefinition for units), the three above included.
+	// see KPIDefinition for units).
 	Figures map[string]KPIValue
 }
 
-// figure returns the KPI of the month by name; the three KPIs with fields of
-// their own are read from those when Figures lacks them (packs built by
-// hand).
+// figure returns the KPI of the month by name.
 func (m MonthKPIs) figure(name string) KPIValue {
 	if v, ok := m.Figures[name]; ok {
 		return v
-	}
-	switch name {
-	case "dso_days":
-		return m.DSODays
-	case "dso_3m_days":
-		return m.DSO3mDays
-	case "dunning_rate":
-		return m.DunningRate
 	}
 	return KPIValue{Reason: "not computed for this month"}
 }

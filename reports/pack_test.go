@@ -39,6 +39,13 @@ func nullKPI(reason string) KPIValue { return KPIValue{Reason: reason} }
 //   - changes March against February: DSO n/a, DSO 3m 44.1 - 52.4 = -8.3,
 //     dunning rate 0.1 - 0.2 = -0.1, receivables 110000.10 - 98765.43 =
 //     11234.67, gross sales 85432.10 - 0 = 85432.10.
+//
+// threeKPIs are the figures of a hand-built month: period DSO, trailing
+// 3-month DSO and dunning rate.
+func threeKPIs(dso, dso3m, dunning KPIValue) map[string]KPIValue {
+	return map[string]KPIValue{"dso_days": dso, "dso_3m_days": dso3m, "dunning_rate": dunning}
+}
+
 func testPack(lang string) Pack {
 	return Pack{
 		Company:      "Müller & Söhne Beratung GmbH",
@@ -48,15 +55,15 @@ func testPack(lang string) Pack {
 		GeneratedAt:  time.Date(2025, time.April, 2, 6, 30, 0, 0, time.UTC),
 		Months: []MonthKPIs{
 			{
-				Month: monthOf(2025, time.January), DSODays: knownKPI("41.3"), DSO3mDays: knownKPI("39.8"), DunningRate: knownKPI("0.125"),
+				Month: monthOf(2025, time.January), Figures: threeKPIs(knownKPI("41.3"), knownKPI("39.8"), knownKPI("0.125")),
 				AREnd: mustDec("123456.78"), GrossSales: mustDec("90000.00"), InvoicesDue: 8, InvoicesDunned: 1,
 			},
 			{
-				Month: monthOf(2025, time.February), DSODays: nullKPI("no sales in the month"), DSO3mDays: knownKPI("52.4"),
-				DunningRate: knownKPI("0.2"), AREnd: mustDec("98765.43"), GrossSales: mustDec("0.00"), InvoicesDue: 10, InvoicesDunned: 2,
+				Month: monthOf(2025, time.February), Figures: threeKPIs(nullKPI("no sales in the month"), knownKPI("52.4"), knownKPI("0.2")),
+				AREnd: mustDec("98765.43"), GrossSales: mustDec("0.00"), InvoicesDue: 10, InvoicesDunned: 2,
 			},
 			{
-				Month: monthOf(2025, time.March), DSODays: knownKPI("38.5"), DSO3mDays: knownKPI("44.1"), DunningRate: knownKPI("0.1"),
+				Month: monthOf(2025, time.March), Figures: threeKPIs(knownKPI("38.5"), knownKPI("44.1"), knownKPI("0.1")),
 				AREnd: mustDec("110000.10"), GrossSales: mustDec("85432.10"), InvoicesDue: 10, InvoicesDunned: 1,
 			},
 		},
@@ -173,8 +180,8 @@ func TestValidateRejects(t *testing.T) {
 func fullTestPack(lang string) Pack {
 	p := testPack(lang)
 	p.AsOf = dateOf(2025, time.March, 31)
-	p.Months[1].Figures = map[string]KPIValue{"cei_percent": knownKPI("91.25")}
-	p.Months[2].Figures = map[string]KPIValue{"cei_percent": knownKPI("95.5")}
+	p.Months[1].Figures["cei_percent"] = knownKPI("91.25")
+	p.Months[2].Figures["cei_percent"] = knownKPI("95.5")
 	p.KPIDefinitions = []KPIDefinition{
 		{Name: "dso_days", Unit: UnitDays, Better: "lower", Baseline: knownKPI("40"),
 			Target: &KPITarget{Value: mustDec("35"), OwnerRole: hostileFormula}},

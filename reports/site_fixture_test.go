@@ -80,7 +80,6 @@ func sitePack(lang string) Pack {
 			v.Provisional = i == 5 && (f.name == "correction_rate" || f.name == "correction_rate_amount")
 			m.Figures[f.name] = v
 		}
-		m.DSODays, m.DSO3mDays, m.DunningRate = m.Figures["dso_days"], m.Figures["dso_3m_days"], m.Figures["dunning_rate"]
 		p.Months = append(p.Months, m)
 	}
 	for _, f := range siteFigures {
