@@ -1,8 +1,10 @@
 package extract
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/takt-billing/takt/internal/money"
@@ -149,3 +151,33 @@ UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL`
 	}
 	return m
 }()
+
+// JSONTypeChange reports whether err is a JSON value of another type than
+// its wire field expects (*json.UnmarshalTypeError) naming the field: its
+// path in the wire type, and what was got against what is wanted, for a
+// type_changed refusal.
+func JSONTypeChange(err error) (field, detail string, ok bool) {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) || te.Field == "" {
+		return "", "", false
+	}
+	return te.Field, fmt.Sprintf("got a JSON %s, want %s", te.Value, jsonKind(te.Type)), true
+}
+
+// jsonKind names a Go type as the JSON kind it decodes from.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return t.Kind().String()
+}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 	"time"
 
@@ -250,34 +249,15 @@ func (f *fields) decode(raw json.RawMessage, v any) {
 	if err == nil {
 		return
 	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
+	if field, detail, ok := extract.JSONTypeChange(err); ok {
 		// The path names the embedded wireRecord; Harvest's field is the
 		// rest.
-		field := strings.TrimPrefix(te.Field, "wireRecord.")
-		f.fail(extract.RuleTypeChanged, field, fmt.Errorf("got a JSON %s, want %s", te.Value, jsonKind(te.Type)))
+		f.fail(extract.RuleTypeChanged, strings.TrimPrefix(field, "wireRecord."), errors.New(detail))
 		return
 	}
 	if f.err == nil {
 		f.err = fmt.Errorf("decode: %w", err)
 	}
-}
-
-func jsonKind(t reflect.Type) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.String:
-		return "a string"
-	case reflect.Slice:
-		return "an array"
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	}
-	return t.Kind().String()
 }
 
 // head reads the id and updated_at every record must have: without them a

@@ -2,9 +2,7 @@ package xero
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 	"time"
 
@@ -181,28 +179,10 @@ func decodeRecord(raw json.RawMessage, v any) error {
 	if err == nil {
 		return nil
 	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return extract.Invalidf(extract.RuleTypeChanged, te.Field, "got a JSON %s, want %s", te.Value, jsonKind(te.Type))
+	if field, detail, ok := extract.JSONTypeChange(err); ok {
+		return extract.Invalidf(extract.RuleTypeChanged, field, "%s", detail)
 	}
 	return fmt.Errorf("decode: %w", err)
-}
-
-func jsonKind(t reflect.Type) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.String:
-		return "a string"
-	case reflect.Slice:
-		return "an array"
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	}
-	return t.Kind().String()
 }
 
 func recordID(field string, id *string) (string, error) {
