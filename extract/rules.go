@@ -164,20 +164,28 @@ func JSONTypeChange(err error) (field, detail string, ok bool) {
 	return te.Field, fmt.Sprintf("got a JSON %s, want %s", te.Value, jsonKind(te.Type)), true
 }
 
-// jsonKind names a Go type as the JSON kind it decodes from.
+// jsonKind names a Go type as the JSON kind it decodes from, in the words
+// of Shape's checks (json.Number is a number, not the string it is held in).
 func jsonKind(t reflect.Type) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if t == reflect.TypeFor[json.Number]() {
+		return JSONNumber.String()
+	}
 	switch t.Kind() {
 	case reflect.Bool:
-		return "a boolean"
+		return JSONBool.String()
 	case reflect.String:
-		return "a string"
-	case reflect.Slice:
-		return "an array"
+		return JSONString.String()
+	case reflect.Slice, reflect.Array:
+		return JSONArray.String()
 	case reflect.Struct, reflect.Map:
-		return "an object"
+		return JSONObject.String()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return JSONNumber.String()
 	}
 	return t.Kind().String()
 }
