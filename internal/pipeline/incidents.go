@@ -58,14 +58,18 @@ func IncidentRules(c config.Incidents) (rules incident.Rules, ok bool) {
 // recorded, so a failed run, a stream that keeps failing, a large finding
 // or a KPI crossing its target opens a draft incident (once per cause). It
 // never changes how the run ended: a rule that fails is logged. A run the
-// user interrupted is not judged.
-func (p *Pipeline) detectIncidents(ctx context.Context, runID int64, log *slog.Logger) {
+// user interrupted is not judged. A run that only extracted built no
+// findings or KPIs, so only the rules about runs and streams apply to it.
+func (p *Pipeline) detectIncidents(ctx context.Context, runID int64, extractOnly bool, log *slog.Logger) {
 	if ctx.Err() != nil {
 		return
 	}
 	rules, on := IncidentRules(p.Incidents.Incidents)
 	if !on {
 		return
+	}
+	if extractOnly {
+		rules.Findings.Enabled, rules.KPITarget.Enabled = false, false
 	}
 	targets := map[string]incident.KPITarget{}
 	for kpi, t := range p.Incidents.KPITargets {

@@ -138,3 +138,40 @@ func runMonth(t *testing.T, wh *warehouse.Warehouse, run int64) string {
 	}
 	return m
 }
+
+// A run that only extracts builds no findings, so the rules about findings
+// wait for the run that builds them.
+func TestExtractOnlyRunsLeaveFindingsAlone(t *testing.T) {
+	ctx := context.Background()
+	w := rawtest.Scenario(t)
+	p, err := New(ctx, w.Warehouse, Registry(rawtest.Sources()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Settings = transform.Settings{BaseCurrency: "EUR", HomeCountry: "DE", StandardVAT: "19", PaymentTerms: 30, StaleAfterDays: 60, AsOf: rawtest.Date("2026-03-31")}
+	p.Incidents = IncidentSettings{Incidents: config.Incidents{Finding: config.FindingRule{Amount: "100"}}}
+	if err := transform.Run(ctx, w.Warehouse, w.RunID, p.Settings, nil); err != nil {
+		t.Fatal(err)
+	}
+	store := incident.NewStore(w.DB, incident.Options{})
+	count := func() int {
+		t.Helper()
+		got, err := store.List(ctx, incident.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(got)
+	}
+	if _, err := p.RunWith(ctx, "cli", Options{ExtractOnly: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("an extract-only run opened %d incidents for findings it did not build", n)
+	}
+	if _, err := p.Run(ctx, "cli"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("the run that built the findings opened %d incidents, want 1 (the double billing of 200.00 EUR)", n)
+	}
+}

@@ -187,7 +187,7 @@ func (p *Pipeline) RunWith(ctx context.Context, trigger string, opts Options) (*
 	if err != nil {
 		return nil, err
 	}
-	p.detectIncidents(ctx, runID, log)
+	p.detectIncidents(ctx, runID, opts.ExtractOnly, log)
 	res.Duration = time.Since(start)
 	if res.Err != nil {
 		log.Error("run ended", "status", res.Status, "duration", res.Duration, "error", res.Err)
