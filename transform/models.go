@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/takt-billing/takt/internal/warehouse"
@@ -25,18 +27,43 @@ type Model struct {
 	SQL  string
 	// Objects are the schema.name of everything the file creates.
 	Objects []string
+	// Tables are the Objects that are tables (not views or macros).
+	Tables []string
 	// Deps are the names of the models it reads.
 	Deps []string
+	// Externals are the tables outside the models it reads: raw, ops and
+	// billing tables, including the raw tables it reads through
+	// staging.current_versions('source', 'stream').
+	Externals []string
+	// PassDeps and PassExternals are what its views and macros read: a
+	// reader of a view or macro reads them too, each time it runs.
+	PassDeps      []string
+	PassExternals []string
 }
 
 // layerOrder breaks ties between independent models so runs are
 // reproducible.
 var layerOrder = map[string]int{"staging": 0, "core": 1, "reconcile": 2, "marts": 3}
 
-var createRe = regexp.MustCompile(`(?i)CREATE\s+OR\s+REPLACE\s+(?:TABLE|VIEW|MACRO)\s+([a-z_]+)\.([a-z_][a-z0-9_]*)\b`)
+var createRe = regexp.MustCompile(`(?i)CREATE\s+OR\s+REPLACE\s+(TABLE|VIEW|MACRO)\s+([a-z_]+)\.([a-z_][a-z0-9_]*)\b`)
+
+// externalRe finds tables outside the SQL layers; currentVersionsRe finds
+// the raw tables staging.current_versions reads by name.
+var (
+	externalRe        = regexp.MustCompile(`\b(raw|ops|billing|audit|incident)\.([a-z_][a-z0-9_]*)\b`)
+	currentVersionsRe = regexp.MustCompile(`staging\.current_versions\(\s*'([a-z_]+)'\s*,\s*'([a-z_]+)'\s*\)`)
+)
 
 // Models returns the embedded models in the order they must run.
 func Models() ([]Model, error) {
+	models, err := parsedModels()
+	return slices.Clone(models), err
+}
+
+// parsedModels parses the embedded models once.
+var parsedModels = sync.OnceValues(parseModels)
+
+func parseModels() ([]Model, error) {
 	paths, err := fs.Glob(sqlfiles.FS(), "models/*/*.sql")
 	if err != nil {
 		return nil, err
@@ -55,15 +82,18 @@ func Models() ([]Model, error) {
 		}
 		mod := &Model{Name: layer + "." + strings.TrimSuffix(path.Base(p), ".sql"), File: p, SQL: string(b)}
 		for _, m := range createRe.FindAllStringSubmatch(stripComments(string(b)), -1) {
-			if m[1] != layer {
-				return nil, fmt.Errorf("model %s creates %s.%s outside its layer %s", p, m[1], m[2], layer)
+			if m[2] != layer {
+				return nil, fmt.Errorf("model %s creates %s.%s outside its layer %s", p, m[2], m[3], layer)
 			}
-			obj := m[1] + "." + m[2]
+			obj := m[2] + "." + m[3]
 			if prev, dup := owner[obj]; dup {
 				return nil, fmt.Errorf("%s is created by both %s and %s", obj, prev.File, p)
 			}
 			owner[obj] = mod
 			mod.Objects = append(mod.Objects, obj)
+			if strings.EqualFold(m[1], "TABLE") {
+				mod.Tables = append(mod.Tables, obj)
+			}
 		}
 		if len(mod.Objects) == 0 {
 			return nil, fmt.Errorf("model %s creates nothing: it must hold CREATE OR REPLACE TABLE|VIEW|MACRO %s.<name> statements", p, layer)
@@ -71,23 +101,69 @@ func Models() ([]Model, error) {
 		byName[mod.Name] = mod
 		all = append(all, mod)
 	}
+	objects := make(map[string]string, len(owner))
+	for obj, m := range owner {
+		objects[obj] = m.Name
+	}
 	for _, m := range all {
 		body := stripComments(m.SQL)
-		deps := map[string]bool{}
-		for obj, o := range owner {
-			if o == m || deps[o.Name] {
+		m.Deps, m.Externals = references(body, objects, m.Name)
+		// The views and macros: each statement runs from its CREATE to
+		// the next one.
+		idx := createRe.FindAllStringSubmatchIndex(body, -1)
+		for i, loc := range idx {
+			if strings.EqualFold(body[loc[2]:loc[3]], "TABLE") {
 				continue
 			}
-			if regexp.MustCompile(`\b` + regexp.QuoteMeta(obj) + `\b`).MatchString(body) {
-				deps[o.Name] = true
+			end := len(body)
+			if i+1 < len(idx) {
+				end = idx[i+1][0]
 			}
+			deps, ext := references(body[loc[1]:end], objects, m.Name)
+			m.PassDeps = union(m.PassDeps, deps)
+			m.PassExternals = union(m.PassExternals, ext)
 		}
-		for d := range deps {
-			m.Deps = append(m.Deps, d)
-		}
-		sort.Strings(m.Deps)
 	}
 	return topoSort(all, byName)
+}
+
+// qualifiedRe finds schema.name references in SQL.
+var qualifiedRe = regexp.MustCompile(`\b([a-z_]+)\.([a-z_][a-z0-9_]*)\b`)
+
+// references returns, sorted, the models other than self whose objects
+// body names (owner maps object to model name) and the tables outside the
+// models it reads.
+func references(body string, owner map[string]string, self string) (models, externals []string) {
+	deps, ext := map[string]bool{}, map[string]bool{}
+	for _, m := range qualifiedRe.FindAllStringSubmatch(body, -1) {
+		if o, ok := owner[m[1]+"."+m[2]]; ok && o != self {
+			deps[o] = true
+		}
+	}
+	for _, m := range externalRe.FindAllStringSubmatch(body, -1) {
+		ext[m[1]+"."+m[2]] = true
+	}
+	for _, m := range currentVersionsRe.FindAllStringSubmatch(body, -1) {
+		ext["raw."+m[1]+"_"+m[2]] = true
+	}
+	return sortedKeys(deps), sortedKeys(ext)
+}
+
+func sortedKeys(set map[string]bool) []string {
+	out := make([]string, 0, len(set))
+	for s := range set {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func union(a, b []string) []string {
+	set := map[string]bool{}
+	for _, s := range append(append([]string{}, a...), b...) {
+		set[s] = true
+	}
+	return sortedKeys(set)
 }
 
 func stripComments(s string) string {
@@ -155,6 +231,9 @@ type Settings struct {
 	IdentityRules []IdentityRule
 	// Holidays are days that are not working days (kpis.holidays).
 	Holidays []time.Time
+	// Rebuild builds every model and runs every data test, even those
+	// whose inputs have not changed since their last build.
+	Rebuild bool
 }
 
 // IdentityRule is one record named in a pin.
@@ -232,43 +311,117 @@ func Run(ctx context.Context, wh *warehouse.Warehouse, runID int64, s Settings, 
 			return fmt.Errorf("transform: identity rule %s %d %s %s: %w", r.Kind, r.RuleNo, r.System, r.SourceID, err)
 		}
 	}
+	k, err := newKeys(ctx, tx)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	start := time.Now()
+	var built []string
 	for _, m := range models {
-		start := time.Now()
+		input, err := k.inputKey(ctx, m.SQL, m.Deps, m.Externals)
+		if err != nil {
+			return err
+		}
+		if !s.Rebuild && k.current(m, input) {
+			logger.Debug("model unchanged", "model", m.Name)
+			continue
+		}
+		mstart := time.Now()
 		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 			return fmt.Errorf("transform: model %s (sql/%s): %w", m.Name, m.File, err)
 		}
-		logger.Debug("model built", "model", m.Name, "duration", time.Since(start))
+		output, err := k.outputKey(ctx, m, input)
+		if err != nil {
+			return err
+		}
+		k.put(m.Name, buildState{input: input, output: output})
+		if prev, ok := k.prev[m.Name]; ok && prev.output == output {
+			logger.Debug("model rebuilt to the same rows", "model", m.Name, "duration", time.Since(mstart))
+		} else {
+			logger.Debug("model built", "model", m.Name, "duration", time.Since(mstart))
+		}
+		k.out[m.Name] = output
+		built = append(built, m.Name)
+	}
+	if err := k.write(ctx, runID, now); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("transform: commit: %w", err)
 	}
-	return runTests(ctx, wh, runID, logger)
+	logger.Info("models built", "built", len(built), "unchanged", len(models)-len(built), "duration", time.Since(start))
+	return runTests(ctx, wh, k, models, runID, s.Rebuild, logger)
 }
 
-func runTests(ctx context.Context, wh *warehouse.Warehouse, runID int64, logger *slog.Logger) error {
+// runTests runs the data tests whose inputs changed since they last ran
+// and records every test's result for runID: a test whose inputs did not
+// change keeps its last result.
+func runTests(ctx context.Context, wh *warehouse.Warehouse, k *keys, models []Model, runID int64, rerun bool, logger *slog.Logger) error {
 	paths, err := fs.Glob(sqlfiles.FS(), "tests/*.sql")
 	if err != nil {
 		return err
 	}
+	objects := map[string]string{}
+	for _, m := range models {
+		for _, o := range m.Objects {
+			objects[o] = m.Name
+		}
+	}
+	type result struct {
+		name   string
+		n      int64
+		sample string
+	}
+	var results []result
 	var failures []TestFailure
 	now := time.Now().UTC()
+	k.q = wh.DB
 	for _, p := range paths {
 		b, err := fs.ReadFile(sqlfiles.FS(), p)
 		if err != nil {
 			return err
 		}
 		name := strings.TrimSuffix(path.Base(p), ".sql")
-		n, sample, err := countRows(ctx, wh, string(b))
+		deps, externals := references(stripComments(string(b)), objects, "")
+		input, err := k.inputKey(ctx, string(b), deps, externals)
 		if err != nil {
-			return fmt.Errorf("transform: data test %s (sql/%s): %w", name, p, err)
+			return err
 		}
-		if _, err := wh.DB.ExecContext(ctx, sqlfiles.Query("record_data_test"), runID, name, n, nullIfEmpty(sample), now); err != nil {
-			return fmt.Errorf("transform: record data test %s: %w", name, err)
+		n, sample := k.prev["test:"+name].failures, k.prev["test:"+name].sample
+		if prev, ok := k.prev["test:"+name]; rerun || !ok || prev.input != input {
+			start := time.Now()
+			n, sample, err = countRows(ctx, k.q, string(b))
+			if err != nil {
+				return fmt.Errorf("transform: data test %s (sql/%s): %w", name, p, err)
+			}
+			logger.Debug("data test run", "test", name, "duration", time.Since(start))
+			k.put("test:"+name, buildState{input: input, failures: n, sample: sample})
 		}
+		results = append(results, result{name, n, sample})
 		if n > 0 {
 			logger.Error("data test failed", "test", name, "rows", n, "sample", sample)
 			failures = append(failures, TestFailure{Test: name, Failures: n, Sample: sample})
 		}
+	}
+	// The results, and the inputs they were found for, in one
+	// transaction.
+	tx, err := wh.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, r := range results {
+		if _, err := tx.ExecContext(ctx, sqlfiles.Query("record_data_test"), runID, r.name, r.n, nullIfEmpty(r.sample), now); err != nil {
+			return fmt.Errorf("transform: record data test %s: %w", r.name, err)
+		}
+	}
+	k.q = tx
+	if err := k.write(ctx, runID, now); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("transform: record data tests: %w", err)
 	}
 	if len(failures) > 0 {
 		return &DataTestError{Failures: failures}
@@ -278,8 +431,8 @@ func runTests(ctx context.Context, wh *warehouse.Warehouse, runID int64, logger 
 
 // countRows runs a data test query and returns its row count and the first
 // rows rendered as text.
-func countRows(ctx context.Context, wh *warehouse.Warehouse, query string) (int64, string, error) {
-	rows, err := wh.DB.QueryContext(ctx, query)
+func countRows(ctx context.Context, q querier, query string) (int64, string, error) {
+	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
 		return 0, "", err
 	}

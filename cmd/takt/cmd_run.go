@@ -15,12 +15,18 @@ import (
 
 func newRunCmd(g *globals) *cobra.Command {
 	var asOfFlag string
+	var rebuild bool
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Extract every configured source, load, transform and reconcile once",
 		Long: `Run the whole pipeline once: extract each enabled source (incrementally from
 its stored cursor), load the batches into the warehouse, rebuild the SQL
 layers, run the data tests and reconcile.
+
+Only the SQL models whose inputs changed since their last build are rebuilt
+(their SQL, the raw records and settings they read, the models they read);
+a model rebuilt to the same rows leaves the models that read it alone.
+--rebuild builds every model and runs every data test.
 
 Exit status: 0 when every stream loaded and every data test passed; 2 when
 some streams failed (the others are loaded, the run is recorded as partial);
@@ -59,6 +65,7 @@ why.`,
 			if err != nil {
 				return err
 			}
+			p.Settings.Rebuild = rebuild
 			res, err := runWithProgress(ctx, g, p, "cli")
 			if err != nil {
 				return err
@@ -68,6 +75,7 @@ why.`,
 	}
 	addFormatFlag(cmd, g)
 	cmd.Flags().StringVar(&asOfFlag, "as-of", "", "day to reconcile and compute KPIs for (YYYY-MM-DD; default today)")
+	cmd.Flags().BoolVar(&rebuild, "rebuild", false, "build every SQL model and run every data test, not only those whose inputs changed")
 	return cmd
 }
 

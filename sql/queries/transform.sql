@@ -19,3 +19,25 @@ VALUES ($1, $2, $3, $4, $5, $6);
 SELECT kind, rule_no, relation, system, source_id, reason
 FROM ops.identity_rules
 ORDER BY kind, rule_no, system;
+
+-- name: build_states
+SELECT name, input_key, coalesce(output_key, ''), coalesce(failures, 0), coalesce(sample, '')
+FROM ops.build_state;
+
+-- name: put_build_states
+-- The rows follow as a VALUES list.
+INSERT OR REPLACE INTO ops.build_state (name, input_key, output_key, failures, sample, run_id, built_at) VALUES 
+
+-- name: warehouse_objects
+SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE database_name = current_database()
+UNION ALL
+SELECT schema_name || '.' || view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal
+UNION ALL
+SELECT schema_name || '.' || function_name FROM duckdb_functions()
+WHERE database_name = current_database() AND function_type IN ('macro', 'table_macro') AND NOT internal;
+
+-- name: build_external_columns
+SELECT schema_name || '.' || table_name, string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index)
+FROM duckdb_columns()
+WHERE database_name = current_database() AND schema_name IN ('raw', 'ops', 'billing', 'audit', 'incident')
+GROUP BY ALL;

@@ -1,0 +1,262 @@
+package transform
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	sqlfiles "github.com/takt-billing/takt/sql"
+)
+
+// A run rebuilds only the models whose inputs changed since their last
+// build, as a build system does: each model has an input key (a hash of
+// its SQL, the output keys of the models it reads and fingerprints of the
+// raw, ops and billing tables it reads) and an output key (a hash of the
+// rows it built). A model whose input key matches its last build, and
+// whose objects are all there, is left as it is; a model rebuilt to the
+// same rows keeps its output key, so its readers are left alone too
+// ("early cutoff"). ops.build_state holds the keys, written in the
+// transaction that builds the models.
+
+// querier is what the build reads and writes through: the models'
+// transaction, or the warehouse for the data tests.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// buildState is one row of ops.build_state.
+type buildState struct {
+	input, output string
+	failures      int64
+	sample        string
+}
+
+// keys computes input and output keys for one run. Fingerprints of
+// tables outside the models are read once per run.
+type keys struct {
+	q    querier
+	prev map[string]buildState
+	// present holds every table, view and macro in the warehouse.
+	present map[string]bool
+	// columns are the columns of the tables outside the models.
+	columns map[string]string
+	ext     map[string]string
+	out     map[string]string
+	// puts are the build states to record, by name.
+	puts map[string]buildState
+}
+
+func newKeys(ctx context.Context, q querier) (*keys, error) {
+	k := &keys{q: q, prev: map[string]buildState{}, present: map[string]bool{}, ext: map[string]string{}, out: map[string]string{}, puts: map[string]buildState{}}
+	rows, err := q.QueryContext(ctx, sqlfiles.Query("build_states"))
+	if err != nil {
+		return nil, fmt.Errorf("transform: read build state: %w", err)
+	}
+	for rows.Next() {
+		var name string
+		var st buildState
+		if err := rows.Scan(&name, &st.input, &st.output, &st.failures, &st.sample); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		k.prev[name] = st
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = q.QueryContext(ctx, sqlfiles.Query("warehouse_objects"))
+	if err != nil {
+		return nil, fmt.Errorf("transform: list warehouse objects: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var obj string
+		if err := rows.Scan(&obj); err != nil {
+			return nil, err
+		}
+		k.present[obj] = true
+	}
+	return k, rows.Err()
+}
+
+// inputKey hashes what a model or data test reads: its SQL, the output
+// keys of the models it reads (built earlier in this run) and the
+// fingerprints of the tables outside the models.
+func (k *keys) inputKey(ctx context.Context, sqlText string, deps, externals []string) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "sql %d %s\n", len(sqlText), sqlText)
+	for _, d := range deps {
+		fmt.Fprintf(h, "model %s %s\n", d, k.out[d])
+	}
+	for _, e := range externals {
+		fp, err := k.external(ctx, e)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "table %s %s\n", e, fp)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// external fingerprints a table outside the models. Raw tables are
+// append-only, so their columns and row count say whether they changed;
+// other tables are updated in place and are hashed whole (they are small:
+// settings, syncs, billing runs).
+func (k *keys) external(ctx context.Context, table string) (string, error) {
+	if fp, ok := k.ext[table]; ok {
+		return fp, nil
+	}
+	schema, name, _ := strings.Cut(table, ".")
+	if k.columns == nil {
+		if err := k.readColumns(ctx); err != nil {
+			return "", err
+		}
+	}
+	fp := "absent"
+	if cols, ok := k.columns[table]; ok {
+		var rows string
+		var err error
+		if schema == "raw" {
+			err = k.q.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*)::VARCHAR FROM %s`, quoteTable(schema, name))).Scan(&rows)
+		} else {
+			rows, err = k.rowsHash(ctx, schema, name)
+		}
+		if err != nil {
+			return "", fmt.Errorf("transform: fingerprint of %s: %w", table, err)
+		}
+		fp = cols + " | " + rows
+	}
+	k.ext[table] = fp
+	return fp, nil
+}
+
+// readColumns reads the columns of every table outside the models.
+func (k *keys) readColumns(ctx context.Context) error {
+	rows, err := k.q.QueryContext(ctx, sqlfiles.Query("build_external_columns"))
+	if err != nil {
+		return fmt.Errorf("transform: read columns: %w", err)
+	}
+	defer rows.Close()
+	k.columns = map[string]string{}
+	for rows.Next() {
+		var table, cols string
+		if err := rows.Scan(&table, &cols); err != nil {
+			return err
+		}
+		k.columns[table] = cols
+	}
+	return rows.Err()
+}
+
+// rowsHash is the row count and the sum of the rows' hashes: it changes
+// when any row does, whatever the order of the rows.
+func (k *keys) rowsHash(ctx context.Context, schema, name string) (string, error) {
+	var n, sum string
+	err := k.q.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*)::VARCHAR, coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM %s t`, quoteTable(schema, name))).Scan(&n, &sum)
+	return n + " rows " + sum, err
+}
+
+// hashRowsUpTo is the largest table whose rows are hashed for its output
+// key (about 0.1 s per million rows on 2 cores). A larger table's key is
+// its model's input key: its readers are rebuilt whenever it is.
+const hashRowsUpTo = 2_000_000
+
+// outputKey hashes what a model built: its SQL, the rows of its tables
+// and, for its views and macros, what they read when they are used.
+func (k *keys) outputKey(ctx context.Context, m Model, input string) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "sql %d %s\n", len(m.SQL), m.SQL)
+	for _, t := range m.Tables {
+		// The columns follow from the SQL and from what the model reads,
+		// whose keys account for theirs: the rows are what can differ.
+		schema, name, _ := strings.Cut(t, ".")
+		var size int64
+		if err := k.q.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s`, quoteTable(schema, name))).Scan(&size); err != nil {
+			return "", fmt.Errorf("transform: count of %s: %w", t, err)
+		}
+		if size > hashRowsUpTo {
+			fmt.Fprintf(h, "table %s built from %s\n", t, input)
+			continue
+		}
+		rows, err := k.rowsHash(ctx, schema, name)
+		if err != nil {
+			return "", fmt.Errorf("transform: hash of %s: %w", t, err)
+		}
+		fmt.Fprintf(h, "table %s %s\n", t, rows)
+	}
+	for _, d := range m.PassDeps {
+		fmt.Fprintf(h, "model %s %s\n", d, k.out[d])
+	}
+	for _, e := range m.PassExternals {
+		fp, err := k.external(ctx, e)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "table %s %s\n", e, fp)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// current reports whether a model's last build had this input key and
+// left all its objects in the warehouse; if so its output key is taken
+// over for this run.
+func (k *keys) current(m Model, input string) bool {
+	st, ok := k.prev[m.Name]
+	if !ok || st.input != input || st.output == "" {
+		return false
+	}
+	for _, o := range m.Objects {
+		if !k.present[o] {
+			return false
+		}
+	}
+	k.out[m.Name] = st.output
+	return true
+}
+
+// put notes a build state; write records the noted ones.
+func (k *keys) put(name string, st buildState) { k.puts[name] = st }
+
+// write records the noted build states in one statement.
+func (k *keys) write(ctx context.Context, runID int64, now time.Time) error {
+	if len(k.puts) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(k.puts))
+	for n := range k.puts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	args := make([]any, 0, len(names)*7)
+	for i, n := range names {
+		st := k.puts[n]
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		j := len(args)
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", j+1, j+2, j+3, j+4, j+5, j+6, j+7)
+		var out any
+		if st.output != "" {
+			out = st.output
+		}
+		args = append(args, n, st.input, out, st.failures, st.sample, runID, now)
+	}
+	if _, err := k.q.ExecContext(ctx, sqlfiles.Query("put_build_states")+b.String(), args...); err != nil {
+		return fmt.Errorf("transform: record build state: %w", err)
+	}
+	clear(k.puts)
+	return nil
+}
+
+func quoteTable(schema, name string) string {
+	return `"` + strings.ReplaceAll(schema, `"`, `""`) + `"."` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}

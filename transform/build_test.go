@@ -1,0 +1,170 @@
+//go:build duckdb_arrow
+
+package transform
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/takt-billing/takt/internal/rawtest"
+)
+
+// builtIn returns, by model, the run that last built it.
+func builtIn(t *testing.T, w *rawtest.Warehouse) map[string]int64 {
+	t.Helper()
+	rows, err := w.DB.Query(`SELECT name, run_id FROM ops.build_state WHERE name NOT LIKE 'test:%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var name string
+		var run int64
+		if err := rows.Scan(&name, &run); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = run
+	}
+	return out
+}
+
+// contents hashes every table the models build, so that two warehouses
+// (or one before and after a run) can be compared table by table.
+func contents(t *testing.T, w *rawtest.Warehouse) map[string]string {
+	t.Helper()
+	models, err := Models()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, m := range models {
+		for _, tbl := range m.Tables {
+			var n, sum string
+			if err := w.DB.QueryRow(fmt.Sprintf(`SELECT count(*)::VARCHAR, coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM %s t`, tbl)).Scan(&n, &sum); err != nil {
+				t.Fatal(err)
+			}
+			out[tbl] = n + " rows, hash " + sum
+		}
+	}
+	return out
+}
+
+func run(t *testing.T, w *rawtest.Warehouse, runID int64, s Settings) {
+	t.Helper()
+	if err := Run(context.Background(), w.Warehouse, runID, s, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sameAsRebuild rebuilds every model and fails the test if any table
+// differs from what the incremental run left.
+func sameAsRebuild(t *testing.T, w *rawtest.Warehouse, runID int64, s Settings) {
+	t.Helper()
+	incremental := contents(t, w)
+	s.Rebuild = true
+	run(t, w, runID, s)
+	for tbl, want := range contents(t, w) {
+		if got := incremental[tbl]; got != want {
+			t.Errorf("%s after the incremental run: %s; rebuilt from scratch: %s", tbl, got, want)
+		}
+	}
+}
+
+func TestRunRebuildsOnlyWhatChanged(t *testing.T) {
+	w := rawtest.Scenario(t)
+	s := settings()
+	run(t, w, 1, s)
+	first := builtIn(t, w)
+	if len(first) == 0 {
+		t.Fatal("no build state recorded")
+	}
+
+	// Nothing changed: nothing is rebuilt, and every data test still has
+	// a result for the run.
+	run(t, w, 2, s)
+	for m, r := range builtIn(t, w) {
+		if r != 1 {
+			t.Errorf("%s was rebuilt in run %d though nothing changed", m, r)
+		}
+	}
+	var results, tests int64
+	if err := w.DB.QueryRow(`SELECT count(*) FROM ops.data_test_results WHERE run_id = 2`).Scan(&results); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.DB.QueryRow(`SELECT count(*) FROM ops.data_test_results WHERE run_id = 1`).Scan(&tests); err != nil {
+		t.Fatal(err)
+	}
+	if results != tests || tests == 0 {
+		t.Errorf("run 2 recorded %d data test results, run 1 %d", results, tests)
+	}
+
+	// Harvest sends a new version of e2 (6 h instead of 4.5): the time
+	// entry chain is rebuilt, HubSpot's and Xero's staging are not, and
+	// the result is what a rebuild from scratch gives.
+	u := rawtest.Time("2026-04-01T10:00:00Z")
+	w.Put("harvest", "time_entries", []any{"e2", u, u, rawtest.Date("2026-02-10"), "7", "100", "1000", "50", rawtest.D("6"), nil, "work e2",
+		false, nil, true, false, true, rawtest.D("100"), nil, nil, nil, nil, nil})
+	run(t, w, 3, s)
+	built := builtIn(t, w)
+	for _, m := range []string{"staging.harvest_time_entries", "core.time_entries", "reconcile.unbilled"} {
+		if built[m] != 3 {
+			t.Errorf("%s last built in run %d, want 3", m, built[m])
+		}
+	}
+	for _, m := range []string{"staging.hubspot_companies", "staging.xero_invoices", "core.customers", "core.invoices"} {
+		if built[m] != 1 {
+			t.Errorf("%s last built in run %d, want 1 (its inputs did not change)", m, built[m])
+		}
+	}
+	got := queryStrings(t, w.DB, `SELECT source_id || ' ' || amount::VARCHAR FROM reconcile.unbilled_work WHERE source_id = 'e2'`)
+	assertLines(t, "e2 unbilled", got, []string{"e2 600.00"})
+	sameAsRebuild(t, w, 4, s)
+
+	// A setting read through staging.setting reaches the models that
+	// read it: a later as-of day ages the unbilled work.
+	s.AsOf = rawtest.Date("2026-06-30")
+	run(t, w, 5, s)
+	if n := len(queryStrings(t, w.DB, `SELECT kind FROM reconcile.exceptions WHERE kind = 'stale_unbilled'`)); n == 0 {
+		t.Error("no stale_unbilled exception 91 days after the work: the new as-of day did not reach the exceptions")
+	}
+	sameAsRebuild(t, w, 6, s)
+}
+
+// A model rebuilt to the same rows leaves its readers alone; a model
+// whose table is gone is rebuilt though its inputs did not change.
+func TestRunEarlyCutoffAndMissingObjects(t *testing.T) {
+	w := rawtest.Scenario(t)
+	s := settings()
+	run(t, w, 1, s)
+
+	// A sync of HubSpot companies that read nothing changes ops.stream_syncs,
+	// which staging.sync reads; it rebuilds to the same rows, and the
+	// staging models that read it stay as they were.
+	if err := w.Loader.BeginSync(context.Background(), w.RunID, "hubspot", "companies", "incremental", "2026-03-01T00:00:00Z"); err != nil {
+		t.Fatal(err)
+	}
+	run(t, w, 2, s)
+	built := builtIn(t, w)
+	if built["staging.sync"] != 2 {
+		t.Errorf("staging.sync last built in run %d, want 2 (ops.stream_syncs changed)", built["staging.sync"])
+	}
+	for _, m := range []string{"staging.hubspot_companies", "staging.harvest_time_entries", "core.customers"} {
+		if built[m] != 1 {
+			t.Errorf("%s last built in run %d, want 1 (staging.sync rebuilt to the same rows)", m, built[m])
+		}
+	}
+
+	before := contents(t, w)
+	if _, err := w.DB.Exec(`DROP TABLE core.customers`); err != nil {
+		t.Fatal(err)
+	}
+	run(t, w, 3, s)
+	if got := builtIn(t, w)["core.customers"]; got != 3 {
+		t.Errorf("core.customers last built in run %d, want 3 (its table was gone)", got)
+	}
+	if got, want := contents(t, w)["core.customers"], before["core.customers"]; got != want {
+		t.Errorf("core.customers rebuilt: %s, before: %s", got, want)
+	}
+}
