@@ -207,9 +207,16 @@ func storeCorrection(ctx context.Context, db *sql.DB, run *Run, oi Invoice) erro
 		return err
 	}
 	run.ID = fmt.Sprintf("BR-%s-%02d", run.Period, n+1)
+	credits := creditClaims(run)
+	if err := creditsHeld(ctx, tx, oi, credits); err != nil {
+		return err
+	}
 	if err := insertRun(ctx, tx, run, nil); err != nil {
-		if isConflict(err) && strings.Contains(err.Error(), "credit:") {
-			return fmt.Errorf("billing: correct %s: another open correction run already credits this work; approve and export or discard it first: %w", oi.Number, err)
+		if isConflict(err) {
+			// A correction committed since the check above may hold them.
+			if held := creditsHeld(ctx, db, oi, credits); held != nil {
+				return held
+			}
 		}
 		return err
 	}
@@ -218,6 +225,60 @@ func storeCorrection(ctx context.Context, db *sql.DB, run *Run, oi Invoice) erro
 		return err
 	}
 	return tx.Commit()
+}
+
+// creditClaims are the claims the credit notes of a correction run hold on
+// the items they credit.
+func creditClaims(run *Run) []string {
+	var keys []string
+	for _, inv := range run.Invoices {
+		if inv.DocType != DocCreditNote {
+			continue
+		}
+		for _, l := range inv.Lines {
+			for _, it := range l.Items {
+				keys = append(keys, creditClaim(inv.Corrects, it.Key))
+			}
+		}
+	}
+	return keys
+}
+
+// creditsHeld refuses a correction when another open correction run
+// already credits one of its items.
+func creditsHeld(ctx context.Context, q querier, oi Invoice, credits []string) error {
+	if len(credits) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(credits)
+	if err != nil {
+		return err
+	}
+	rows, err := q.QueryContext(ctx, sqlfiles.Query("billing_claims_held"), string(b))
+	if err != nil {
+		return fmt.Errorf("billing: correct %s: read claims: %w", oi.Number, err)
+	}
+	defer rows.Close()
+	var held []string
+	for rows.Next() {
+		var key, runID string
+		if err := rows.Scan(&key, &runID); err != nil {
+			return err
+		}
+		// credit:<run>/<invoice>:<item key>
+		if parts := strings.SplitN(key, ":", 3); len(parts) == 3 {
+			key = parts[2]
+		}
+		held = append(held, fmt.Sprintf("%s (run %s)", key, runID))
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(held) > 0 {
+		return fmt.Errorf("billing: correct %s: another open correction run already credits %s; approve and export or discard it first",
+			oi.Number, strings.Join(held, ", "))
+	}
+	return nil
 }
 
 func (inv Invoice) taxRate() decimal.Decimal {

@@ -258,8 +258,9 @@ func TestPartialCreditReleasesItsWorkOnce(t *testing.T) {
 	}
 	// Until the credit note is exported a2 stays billed; a second open
 	// correction of the same item is refused.
-	if _, err := CreateCorrection(ctx, w.DB, s, CorrectionOptions{InvoiceNumber: "TK-2026-0001", Items: []string{"time:a2"}, By: "anna", Reason: "again"}); err == nil {
-		t.Errorf("a second open correction of a2 was accepted")
+	if _, err := CreateCorrection(ctx, w.DB, s, CorrectionOptions{InvoiceNumber: "TK-2026-0001", Items: []string{"time:a2"}, By: "anna", Reason: "again"}); err == nil ||
+		!strings.Contains(err.Error(), "another open correction run already credits time:a2 (run "+cr.ID+")") {
+		t.Errorf("a second open correction of a2: %v", err)
 	}
 	exportCSV(t, w, cr.ID, "bert")
 

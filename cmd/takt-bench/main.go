@@ -342,11 +342,15 @@ func reconcilePhase(ctx context.Context, wh *warehouse.Warehouse, o options) err
 			items += len(l.Items)
 		}
 	}
-	// Leave the warehouse as it was, so that the phase can run again.
+	// Leave the warehouse as it was, so that the phase can run again; a
+	// controller discarding a draft waits as long.
+	start = time.Now()
 	if err := reconcile.DiscardRun(ctx, wh.DB, run.ID, "bench", "benchmark run", nil); err != nil {
 		return err
 	}
+	discard := time.Since(start)
 	report("reconcile", o.entries, map[string]any{"reconcile_models_s": secs(rec), "models_s": perModel, "draft_run_s": secs(draft), "total_s": secs(rec + draft),
+		"discard_s":  secs(discard),
 		"exceptions": exc, "unbilled_items": unbilled, "run_invoices": len(run.Invoices), "run_lines": lines, "run_items": items})
 	return nil
 }

@@ -61,8 +61,10 @@ WHERE c.claimed_by IS NULL AND (c.not_before IS NULL OR c.not_before <= $3) AND 
 -- name: billing_insert_run_claims
 -- Claims every item of a regular run, in key order (the primary key's
 -- index takes sorted keys faster).
-INSERT INTO billing.claims (item_key, run_id)
-SELECT item_key, $1 FROM (SELECT DISTINCT item_key FROM billing.line_items WHERE run_id = $1) ORDER BY item_key;
+INSERT INTO billing.claims (key_hash, item_key, run_id)
+SELECT md5_number(item_key) AS key_hash, item_key, $1
+FROM (SELECT DISTINCT item_key FROM billing.line_items WHERE run_id = $1)
+ORDER BY key_hash;
 
 -- name: billing_project_budgets
 -- Time-and-materials projects with a budget: the budget, the change
@@ -176,14 +178,22 @@ FROM (SELECT unnest(from_json($2::VARCHAR, '[{"line_id":"VARCHAR","item_key":"VA
 -- name: billing_insert_claims
 -- $1: a JSON array of item keys. The primary key refuses an item another
 -- open run holds, also one claimed by a transaction not yet committed.
-INSERT INTO billing.claims (item_key, run_id)
-SELECT unnest(from_json($1::VARCHAR, '["VARCHAR"]')), $2;
+INSERT INTO billing.claims (key_hash, item_key, run_id)
+SELECT md5_number(k), k, $2 FROM (SELECT unnest(from_json($1::VARCHAR, '["VARCHAR"]')) AS k)
+ORDER BY 1;
+
+-- name: billing_claims_held
+-- $1: a JSON array of item keys; those an open run holds, with the run.
+SELECT c.item_key, c.run_id
+FROM billing.claims c
+JOIN (SELECT md5_number(unnest(from_json($1::VARCHAR, '["VARCHAR"]'))) AS key_hash) k USING (key_hash)
+ORDER BY c.item_key;
 
 -- name: billing_delete_claims
 DELETE FROM billing.claims WHERE run_id = $1;
 
 -- name: billing_delete_claim
-DELETE FROM billing.claims WHERE run_id = $1 AND item_key = $2;
+DELETE FROM billing.claims WHERE key_hash = md5_number($2) AND run_id = $1;
 
 -- name: billing_run
 SELECT run_id, kind, period, period_end, invoice_date, status, created_by, created_at, coalesce(approved_by, ''),
