@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -296,7 +298,7 @@ func (l *Loader) AppendBatches(ctx context.Context, runID int64, source, stream 
 			return 0, fmt.Errorf("load: %s.%s: quarantine: %w", source, stream, err)
 		}
 	}
-	for _, f := range sortedKeys(drift) {
+	for _, f := range slices.Sorted(maps.Keys(drift)) {
 		if _, err := tx.ExecContext(ctx, sqlfiles.Query("ingest_put_drift"), runID, source, stream, f, now); err != nil {
 			return 0, fmt.Errorf("load: %s.%s: schema drift: %w", source, stream, err)
 		}

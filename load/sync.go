@@ -6,7 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -376,13 +375,4 @@ func (l *Loader) table(source, stream string) *rawTable {
 // registered.
 func (l *Loader) rawQuery(name string, rt *rawTable) string {
 	return strings.ReplaceAll(sqlfiles.Query(name), "{table}", "raw."+rt.table)
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

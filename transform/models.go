@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -146,16 +147,7 @@ func references(body string, owner map[string]string, self string) (models, exte
 	for _, m := range currentVersionsRe.FindAllStringSubmatch(body, -1) {
 		ext["raw."+m[1]+"_"+m[2]] = true
 	}
-	return sortedKeys(deps), sortedKeys(ext)
-}
-
-func sortedKeys(set map[string]bool) []string {
-	out := make([]string, 0, len(set))
-	for s := range set {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(deps)), slices.Sorted(maps.Keys(ext))
 }
 
 func union(a, b []string) []string {
@@ -163,7 +155,7 @@ func union(a, b []string) []string {
 	for _, s := range append(append([]string{}, a...), b...) {
 		set[s] = true
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 func stripComments(s string) string {

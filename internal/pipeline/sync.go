@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/takt-billing/takt/extract"
@@ -38,7 +38,7 @@ func (o Options) check(conns []extract.Connector) error {
 	}
 	for _, s := range o.Sources {
 		if !names[s] {
-			return fmt.Errorf("source %q is not configured or not enabled (configured: %s)", s, strings.Join(sortedNames(names), ", "))
+			return fmt.Errorf("source %q is not configured or not enabled (configured: %s)", s, strings.Join(slices.Sorted(maps.Keys(names)), ", "))
 		}
 	}
 	for _, want := range o.Streams {
@@ -89,15 +89,6 @@ func (o Options) streams(c extract.Connector) []extract.Stream {
 			out = append(out, st)
 		}
 	}
-	return out
-}
-
-func sortedNames(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 
@@ -179,7 +170,7 @@ func (p *Pipeline) extractStream(ctx context.Context, runID int64, c extract.Con
 	co.Release()
 	if len(sb.unknown) > 0 {
 		log.Warn("source sent fields takt does not know; they are kept in _raw",
-			"source", source, "stream", stream, "fields", strings.Join(sortedNames(sb.unknown), ", "))
+			"source", source, "stream", stream, "fields", strings.Join(slices.Sorted(maps.Keys(sb.unknown)), ", "))
 	}
 	if sb.rejects > 0 {
 		log.Warn("records refused into the quarantine; see takt rejects", "source", source, "stream", stream, "rejects", sb.rejects)
