@@ -421,3 +421,31 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 		t.Errorf("run changed in place: %+v", rep)
 	}
 }
+
+// A run dated after its period (March's run issued on 5 April) bills its
+// work once: once exported, a second run for March finds nothing, because
+// every invoice and credit note takt knows counts, whatever its date.
+func TestRunDatedAfterItsPeriodBillsItsWorkOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := billingScenario(t)
+	s := testSettings()
+	march := rawtest.Date("2026-03-01")
+	first, err := CreateRun(ctx, w.DB, s, CreateOptions{Period: march, By: "anna", InvoiceDate: rawtest.Date("2026-04-05"), Now: clock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exportCSV(t, w, first.ID, "bert")
+	again, err := CreateRun(ctx, w.DB, s, CreateOptions{Period: march, By: "anna", InvoiceDate: rawtest.Date("2026-04-06"), Now: clock()})
+	if !errors.Is(err, ErrNothingToBill) {
+		var billed []string
+		if again != nil {
+			for _, inv := range again.Invoices {
+				for _, l := range inv.Lines {
+					billed = append(billed, invoiceLine(l))
+				}
+			}
+		}
+		t.Fatalf("a second March run after %s was exported (dated 2026-04-05): %v, billing %q", first.ID, err, billed)
+	}
+}

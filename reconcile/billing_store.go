@@ -108,11 +108,12 @@ func createOnce(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) 
 		return nil, err
 	}
 	if len(cands) == 0 {
-		msg := fmt.Sprintf("billing: %s: %v: no approved, billable, unbilled work up to %s", period.Format("2006-01"), ErrNothingToBill, periodEnd.Format(time.DateOnly))
+		var heldNote string
 		if len(held) > 0 {
-			msg += fmt.Sprintf(" that is not already held by open run(s) %s (discard or export them first)", strings.Join(held, ", "))
+			heldNote = fmt.Sprintf(" that is not already held by open run(s) %s (discard or export them first)", strings.Join(held, ", "))
 		}
-		return nil, errors.New(msg)
+		return nil, fmt.Errorf("billing: %s: %w: no approved, billable, unbilled work up to %s%s",
+			period.Format("2006-01"), ErrNothingToBill, periodEnd.Format(time.DateOnly), heldNote)
 	}
 	budgets := map[string]Budget{}
 	if !s.IgnoreBudgets {

@@ -3,12 +3,15 @@
 -- name: billing_stage_candidates
 -- Work a run for the period ending $1 may bill, kept for the connection
 -- that builds the run (a temporary table: the run's items are inserted
--- from it with INSERT ... SELECT): unbilled work as of that day and
--- approved change requests of fixed-price projects that no invoice bills,
--- with the open run that holds an item and the first period an item was
--- deferred to.
+-- from it with INSERT ... SELECT): work dated up to that day that no
+-- invoice bills and approved change requests of fixed-price projects that
+-- no invoice bills, with the open run that holds an item and the first
+-- period an item was deferred to. Every invoice and credit note the
+-- warehouse knows counts, whatever its date (unbilled as of the last day
+-- there is): March's work invoiced on 5 April, by the time tool or by an
+-- earlier run, is billed.
 CREATE OR REPLACE TEMP TABLE billing_candidates AS
-WITH u AS (SELECT * FROM reconcile.unbilled_as_of($1::DATE)),
+WITH u AS (SELECT * FROM reconcile.unbilled_as_of(DATE '9999-12-31') WHERE work_date <= $1::DATE),
 deferred AS (SELECT item_key, max(not_before) AS not_before FROM billing.deferrals GROUP BY item_key),
 cand AS (
     SELECT u.kind || ':' || u.source_id AS item_key, u.kind, u.source_id, u.customer_id, u.customer, u.project_code, u.project,
