@@ -51,10 +51,16 @@ type keys struct {
 	out     map[string]string
 	// puts are the build states to record, by name.
 	puts map[string]buildState
+	// engine is the DuckDB version: a new one may compute differently, so
+	// it rebuilds everything once.
+	engine string
 }
 
 func newKeys(ctx context.Context, q querier) (*keys, error) {
 	k := &keys{q: q, prev: map[string]buildState{}, present: map[string]bool{}, ext: map[string]string{}, out: map[string]string{}, puts: map[string]buildState{}}
+	if err := q.QueryRowContext(ctx, `SELECT version()`).Scan(&k.engine); err != nil {
+		return nil, fmt.Errorf("transform: DuckDB version: %w", err)
+	}
 	rows, err := q.QueryContext(ctx, sqlfiles.Query("build_states"))
 	if err != nil {
 		return nil, fmt.Errorf("transform: read build state: %w", err)
@@ -87,12 +93,12 @@ func newKeys(ctx context.Context, q querier) (*keys, error) {
 	return k, rows.Err()
 }
 
-// inputKey hashes what a model or data test reads: its SQL, the output
-// keys of the models it reads (built earlier in this run) and the
-// fingerprints of the tables outside the models.
+// inputKey hashes what a model or data test reads: its SQL, the DuckDB
+// version, the output keys of the models it reads (built earlier in this
+// run) and the fingerprints of the tables outside the models.
 func (k *keys) inputKey(ctx context.Context, sqlText string, deps, externals []string) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "sql %d %s\n", len(sqlText), sqlText)
+	fmt.Fprintf(h, "duckdb %s\nsql %d %s\n", k.engine, len(sqlText), sqlText)
 	for _, d := range deps {
 		fmt.Fprintf(h, "model %s %s\n", d, k.out[d])
 	}

@@ -30,21 +30,25 @@ import (
 )
 
 // killPhase is one phase of the kill test: how many runs it kills, each
-// after a random delay in [min, max) from the run's start.
+// after a random delay in [min, max) from the run's start, and the extra
+// arguments of its runs.
 type killPhase struct {
 	name     string
 	kills    int
 	min, max time.Duration
+	args     []string
 }
 
 var killPlan = []killPhase{
 	// A new warehouse: migrations, the small streams, the first pages.
-	{"start", 16, 0, 900 * time.Millisecond},
+	{"start", 16, 0, 900 * time.Millisecond, nil},
 	// Deep in the first load: the 26 batches of time entries.
-	{"first load", 2, 900 * time.Millisecond, 7 * time.Second},
+	{"first load", 2, 900 * time.Millisecond, 7 * time.Second, nil},
 	// Runs after a complete one: incremental pages, the rebuild of the
-	// SQL layers in its transaction, the ledger's last writes.
-	{"incremental", 7, 0, 4 * time.Second},
+	// SQL layers in its transaction (every model: nothing changed in the
+	// sources, so a plain run would rebuild next to nothing), the
+	// ledger's last writes.
+	{"incremental", 7, 0, 4 * time.Second, []string{"--rebuild"}},
 }
 
 // The warehouse survives takt being killed (SIGKILL) at random points of a
@@ -84,10 +88,10 @@ func TestKilledRunsLoseNothing(t *testing.T) {
 	}
 	whPath := filepath.Join(dir, "takt.duckdb")
 	asOf := demoAsOf.Format(time.DateOnly)
-	run := func(delay time.Duration) (killed bool, out string) {
+	run := func(delay time.Duration, args ...string) (killed bool, out string) {
 		t.Helper()
 		var buf, errBuf lockedBuffer
-		cmd := exec.Command(bin, "run", "--config", cfgPath, "--as-of", asOf, "--log-format", "json", "--log-level", "warn", "--format", "json")
+		cmd := exec.Command(bin, append([]string{"run", "--config", cfgPath, "--as-of", asOf, "--log-format", "json", "--log-level", "warn", "--format", "json"}, args...)...)
 		cmd.Stdout, cmd.Stderr = &buf, &errBuf
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -113,7 +117,7 @@ func TestKilledRunsLoseNothing(t *testing.T) {
 	for _, ph := range killPlan {
 		for i := range ph.kills {
 			delay := ph.min + time.Duration(rng.Int64N(int64(ph.max-ph.min)))
-			killed, _ := run(delay)
+			killed, _ := run(delay, ph.args...)
 			if killed {
 				kills++
 			} else {
