@@ -5,7 +5,10 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -34,8 +37,17 @@ type querier interface {
 // buildState is one row of ops.build_state.
 type buildState struct {
 	input, output string
-	failures      int64
-	sample        string
+	// parts are what input hashes: "sql", "model <name>" and
+	// "table <schema.name>", each with its key or fingerprint.
+	parts    map[string]string
+	failures int64
+	sample   string
+}
+
+// inputs is a model's (or data test's) input key and what it hashes.
+type inputs struct {
+	key   string
+	parts map[string]string
 }
 
 // keys computes input and output keys for one run. Fingerprints of
@@ -66,12 +78,15 @@ func newKeys(ctx context.Context, q querier) (*keys, error) {
 		return nil, fmt.Errorf("transform: read build state: %w", err)
 	}
 	for rows.Next() {
-		var name string
+		var name, parts string
 		var st buildState
-		if err := rows.Scan(&name, &st.input, &st.output, &st.failures, &st.sample); err != nil {
+		if err := rows.Scan(&name, &st.input, &parts, &st.output, &st.failures, &st.sample); err != nil {
 			rows.Close()
 			return nil, err
 		}
+		// Parts that do not parse leave the model without a delta: it is
+		// rebuilt whole.
+		_ = json.Unmarshal([]byte(parts), &st.parts)
 		k.prev[name] = st
 	}
 	rows.Close()
@@ -96,20 +111,102 @@ func newKeys(ctx context.Context, q querier) (*keys, error) {
 // inputKey hashes what a model or data test reads: its SQL, the DuckDB
 // version, the output keys of the models it reads (built earlier in this
 // run) and the fingerprints of the tables outside the models.
-func (k *keys) inputKey(ctx context.Context, sqlText string, deps, externals []string) (string, error) {
-	h := sha256.New()
-	fmt.Fprintf(h, "duckdb %s\nsql %d %s\n", k.engine, len(sqlText), sqlText)
+func (k *keys) inputKey(ctx context.Context, sqlText string, deps, externals []string) (inputs, error) {
+	sum := sha256.Sum256([]byte(sqlText))
+	parts := map[string]string{"sql": "duckdb " + k.engine + " " + hex.EncodeToString(sum[:])}
 	for _, d := range deps {
-		fmt.Fprintf(h, "model %s %s\n", d, k.out[d])
+		parts["model "+d] = k.out[d]
 	}
 	for _, e := range externals {
 		fp, err := k.external(ctx, e)
 		if err != nil {
-			return "", err
+			return inputs{}, err
 		}
-		fmt.Fprintf(h, "table %s %s\n", e, fp)
+		parts["table "+e] = fp
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	h := sha256.New()
+	for _, name := range slices.Sorted(maps.Keys(parts)) {
+		fmt.Fprintf(h, "%s\t%s\n", name, parts[name])
+	}
+	return inputs{key: hex.EncodeToString(h.Sum(nil)), parts: parts}, nil
+}
+
+// deltaSince reports whether a model with a delta can be brought up to
+// date instead of rebuilt, and from which run: it was built before, its
+// objects are there, and the only inputs that changed are raw tables that
+// only grew by rows of runs after the latest one the last build saw (the
+// same columns; checked by counting the rows up to that run). Raw tables
+// are append-only, so those rows are all the last build did not see.
+func (k *keys) deltaSince(ctx context.Context, m Model, in inputs) (since int64, ok bool, err error) {
+	st, built := k.prev[m.Name]
+	if m.Delta == "" || !built || st.output == "" || len(st.parts) != len(in.parts) {
+		return 0, false, nil
+	}
+	for _, o := range m.Objects {
+		if !k.present[o] {
+			return 0, false, nil
+		}
+	}
+	for name, now := range in.parts {
+		before, seen := st.parts[name]
+		switch {
+		case !seen:
+			return 0, false, nil
+		case before == now:
+			continue
+		case !strings.HasPrefix(name, "table raw."):
+			return 0, false, nil
+		}
+		b, okb := parseRawFingerprint(before)
+		n, okn := parseRawFingerprint(now)
+		if !okb || !okn || b.cols != n.cols || n.rows < b.rows {
+			return 0, false, nil
+		}
+		schema, table, _ := strings.Cut(strings.TrimPrefix(name, "table "), ".")
+		var old int64
+		if err := k.q.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE _run_id <= $1`, quoteTable(schema, table)), b.maxRun).Scan(&old); err != nil {
+			return 0, false, fmt.Errorf("transform: rows of %s.%s up to run %d: %w", schema, table, b.maxRun, err)
+		}
+		if old != b.rows {
+			return 0, false, nil
+		}
+		if !ok || b.maxRun < since {
+			since = b.maxRun
+		}
+		ok = true
+	}
+	return since, ok, nil
+}
+
+// rawFingerprint is what fingerprints an append-only raw table: its
+// columns, how many rows it holds and the latest run that wrote one (-1:
+// none).
+type rawFingerprint struct {
+	cols         string
+	rows, maxRun int64
+}
+
+func (f rawFingerprint) String() string {
+	return fmt.Sprintf("%s | %d rows | run %d", f.cols, f.rows, f.maxRun)
+}
+
+func parseRawFingerprint(s string) (rawFingerprint, bool) {
+	i := strings.LastIndex(s, " | ")
+	if i < 0 {
+		return rawFingerprint{}, false
+	}
+	j := strings.LastIndex(s[:i], " | ")
+	if j < 0 {
+		return rawFingerprint{}, false
+	}
+	f := rawFingerprint{cols: s[:j]}
+	if _, err := fmt.Sscanf(s[j+3:i], "%d rows", &f.rows); err != nil {
+		return rawFingerprint{}, false
+	}
+	if _, err := fmt.Sscanf(s[i+3:], "run %d", &f.maxRun); err != nil {
+		return rawFingerprint{}, false
+	}
+	return f, true
 }
 
 // external fingerprints a table outside the models. Raw tables are
@@ -128,17 +225,19 @@ func (k *keys) external(ctx context.Context, table string) (string, error) {
 	}
 	fp := "absent"
 	if cols, ok := k.columns[table]; ok {
-		var rows string
-		var err error
 		if schema == "raw" {
-			err = k.q.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*)::VARCHAR FROM %s`, quoteTable(schema, name))).Scan(&rows)
+			f := rawFingerprint{cols: cols}
+			if err := k.q.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*), coalesce(max(_run_id), -1) FROM %s`, quoteTable(schema, name))).Scan(&f.rows, &f.maxRun); err != nil {
+				return "", fmt.Errorf("transform: fingerprint of %s: %w", table, err)
+			}
+			fp = f.String()
 		} else {
-			rows, err = k.rowsHash(ctx, schema, name)
+			rows, err := k.rowsHash(ctx, schema, name)
+			if err != nil {
+				return "", fmt.Errorf("transform: fingerprint of %s: %w", table, err)
+			}
+			fp = cols + " | " + rows
 		}
-		if err != nil {
-			return "", fmt.Errorf("transform: fingerprint of %s: %w", table, err)
-		}
-		fp = cols + " | " + rows
 	}
 	k.ext[table] = fp
 	return fp, nil
@@ -179,7 +278,7 @@ const hashRowsUpTo = 2_000_000
 // and, for its views and macros, what they read when they are used.
 func (k *keys) outputKey(ctx context.Context, m Model, input string) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "sql %d %s\n", len(m.SQL), m.SQL)
+	fmt.Fprintf(h, "sql %d %s%s\n", len(m.SQL)+len(m.Delta), m.SQL, m.Delta)
 	for _, t := range m.Tables {
 		// The columns follow from the SQL and from what the model reads,
 		// whose keys account for theirs: the rows are what can differ.
@@ -242,19 +341,23 @@ func (k *keys) write(ctx context.Context, runID int64, now time.Time) error {
 	}
 	sort.Strings(names)
 	var b strings.Builder
-	args := make([]any, 0, len(names)*7)
+	args := make([]any, 0, len(names)*8)
 	for i, n := range names {
 		st := k.puts[n]
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		j := len(args)
-		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", j+1, j+2, j+3, j+4, j+5, j+6, j+7)
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", j+1, j+2, j+3, j+4, j+5, j+6, j+7, j+8)
 		var out any
 		if st.output != "" {
 			out = st.output
 		}
-		args = append(args, n, st.input, out, st.failures, st.sample, runID, now)
+		parts, err := json.Marshal(st.parts)
+		if err != nil {
+			return err
+		}
+		args = append(args, n, st.input, string(parts), out, st.failures, st.sample, runID, now)
 	}
 	if _, err := k.q.ExecContext(ctx, sqlfiles.Query("put_build_states")+b.String(), args...); err != nil {
 		return fmt.Errorf("transform: record build state: %w", err)

@@ -3,8 +3,11 @@
 package transform
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/takt-billing/takt/internal/rawtest"
@@ -122,14 +125,36 @@ func TestRunRebuildsOnlyWhatChanged(t *testing.T) {
 	assertLines(t, "e2 unbilled", got, []string{"e2 600.00"})
 	sameAsRebuild(t, w, 4, s)
 
+	// A later run reads a new version of e3: the current view of time
+	// entries recomputes e3 alone from its rows (the delta), and ends as a
+	// rebuild from scratch would.
+	later, err := w.Loader.StartRun(context.Background(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.RunID = later
+	u = rawtest.Time("2026-04-02T10:00:00Z")
+	w.Put("harvest", "time_entries", []any{"e3", u, u, rawtest.Date("2026-03-05"), "7", "100", "1000", "50", rawtest.D("3"), nil, "work e3",
+		false, nil, true, false, true, rawtest.D("115"), nil, nil, nil, nil, nil})
+	var log bytes.Buffer
+	if err := Run(context.Background(), w.Warehouse, later, s, slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), `msg="model brought up to date" model=staging.current_harvest_time_entries`) {
+		t.Errorf("the current view of time entries was not brought up to date from the new rows:\n%s", log.String())
+	}
+	got = queryStrings(t, w.DB, `SELECT source_id || ' ' || amount::VARCHAR FROM reconcile.unbilled_work WHERE source_id = 'e3'`)
+	assertLines(t, "e3 unbilled", got, []string{"e3 330.00"})
+	sameAsRebuild(t, w, later+1, s)
+
 	// A setting read through staging.setting reaches the models that
 	// read it: a later as-of day ages the unbilled work.
 	s.AsOf = rawtest.Date("2026-06-30")
-	run(t, w, 5, s)
+	run(t, w, later+2, s)
 	if n := len(queryStrings(t, w.DB, `SELECT kind FROM reconcile.exceptions WHERE kind = 'stale_unbilled'`)); n == 0 {
 		t.Error("no stale_unbilled exception 91 days after the work: the new as-of day did not reach the exceptions")
 	}
-	sameAsRebuild(t, w, 6, s)
+	sameAsRebuild(t, w, later+3, s)
 }
 
 // A model rebuilt to the same rows leaves its readers alone; a model

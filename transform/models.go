@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,11 @@ type Model struct {
 	// File is the model's path within sql/.
 	File string
 	SQL  string
+	// Delta, when the file has a "-- takt:delta" line, is the SQL after
+	// it: it brings the model's table up to date with the raw rows of the
+	// runs after $since, when those rows are all that changed (see
+	// deltaSince).
+	Delta string
 	// Objects are the schema.name of everything the file creates.
 	Objects []string
 	// Tables are the Objects that are tables (not views or macros).
@@ -52,8 +58,11 @@ var createRe = regexp.MustCompile(`(?i)CREATE\s+OR\s+REPLACE\s+(TABLE|VIEW|MACRO
 // the raw tables staging.current_versions reads by name.
 var (
 	externalRe        = regexp.MustCompile(`\b(raw|ops|billing|audit|incident)\.([a-z_][a-z0-9_]*)\b`)
-	currentVersionsRe = regexp.MustCompile(`staging\.current_versions\(\s*'([a-z_]+)'\s*,\s*'([a-z_]+)'\s*\)`)
+	currentVersionsRe = regexp.MustCompile(`staging\.current_versions\(\s*'([a-z_]+)'\s*,\s*'([a-z_]+)'`)
 )
+
+// deltaMarker separates a model's full build from its delta.
+const deltaMarker = "-- takt:delta"
 
 // Models returns the embedded models in the order they must run.
 func Models() ([]Model, error) {
@@ -82,6 +91,12 @@ func parseModels() ([]Model, error) {
 			return nil, fmt.Errorf("model %s: unknown layer %s", p, layer)
 		}
 		mod := &Model{Name: layer + "." + strings.TrimSuffix(path.Base(p), ".sql"), File: p, SQL: string(b)}
+		if full, delta, ok := strings.Cut(mod.SQL, "\n"+deltaMarker+"\n"); ok {
+			mod.SQL, mod.Delta = full+"\n", delta
+			if !strings.Contains(delta, "$since") {
+				return nil, fmt.Errorf("model %s: the SQL after %q must use $since", p, deltaMarker)
+			}
+		}
 		for _, m := range createRe.FindAllStringSubmatch(stripComments(string(b)), -1) {
 			if m[2] != layer {
 				return nil, fmt.Errorf("model %s creates %s.%s outside its layer %s", p, m[2], m[3], layer)
@@ -108,7 +123,7 @@ func parseModels() ([]Model, error) {
 	}
 	for _, m := range all {
 		body := stripComments(m.SQL)
-		m.Deps, m.Externals = references(body, objects, m.Name)
+		m.Deps, m.Externals = references(body+"\n"+stripComments(m.Delta), objects, m.Name)
 		// The views and macros: each statement runs from its CREATE to
 		// the next one.
 		idx := createRe.FindAllStringSubmatchIndex(body, -1)
@@ -311,28 +326,42 @@ func Run(ctx context.Context, wh *warehouse.Warehouse, runID int64, s Settings, 
 	start := time.Now()
 	var built []string
 	for _, m := range models {
-		input, err := k.inputKey(ctx, m.SQL, m.Deps, m.Externals)
+		in, err := k.inputKey(ctx, m.SQL+m.Delta, m.Deps, m.Externals)
 		if err != nil {
 			return err
 		}
-		if !s.Rebuild && k.current(m, input) {
+		if !s.Rebuild && k.current(m, in.key) {
 			logger.Debug("model unchanged", "model", m.Name)
 			continue
 		}
 		mstart := time.Now()
-		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		how, stmt, delta := "model built", m.SQL, false
+		if !s.Rebuild {
+			since, ok, err := k.deltaSince(ctx, m, in)
+			if err != nil {
+				return err
+			}
+			if ok {
+				how, stmt, delta = "model brought up to date", strings.ReplaceAll(m.Delta, "$since", strconv.FormatInt(since, 10)), true
+			}
+		}
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("transform: model %s (sql/%s): %w", m.Name, m.File, err)
 		}
-		output, err := k.outputKey(ctx, m, input)
-		if err != nil {
-			return err
+		// New raw rows change the records they touch (when takt last read
+		// them, at least): after a delta there is no point in hashing the
+		// rows to find them unchanged.
+		output := "delta " + in.key
+		if !delta {
+			if output, err = k.outputKey(ctx, m, in.key); err != nil {
+				return err
+			}
 		}
-		k.put(m.Name, buildState{input: input, output: output})
+		k.put(m.Name, buildState{input: in.key, parts: in.parts, output: output})
 		if prev, ok := k.prev[m.Name]; ok && prev.output == output {
-			logger.Debug("model rebuilt to the same rows", "model", m.Name, "duration", time.Since(mstart))
-		} else {
-			logger.Debug("model built", "model", m.Name, "duration", time.Since(mstart))
+			how = "model rebuilt to the same rows"
 		}
+		logger.Debug(how, "model", m.Name, "duration", time.Since(mstart))
 		k.out[m.Name] = output
 		built = append(built, m.Name)
 	}
@@ -376,10 +405,11 @@ func runTests(ctx context.Context, wh *warehouse.Warehouse, k *keys, models []Mo
 		}
 		name := strings.TrimSuffix(path.Base(p), ".sql")
 		deps, externals := references(stripComments(string(b)), objects, "")
-		input, err := k.inputKey(ctx, string(b), deps, externals)
+		in, err := k.inputKey(ctx, string(b), deps, externals)
 		if err != nil {
 			return err
 		}
+		input := in.key
 		n, sample := k.prev["test:"+name].failures, k.prev["test:"+name].sample
 		if prev, ok := k.prev["test:"+name]; rerun || !ok || prev.input != input {
 			start := time.Now()

@@ -21,12 +21,12 @@ FROM ops.identity_rules
 ORDER BY kind, rule_no, system;
 
 -- name: build_states
-SELECT name, input_key, coalesce(output_key, ''), coalesce(failures, 0), coalesce(sample, '')
+SELECT name, input_key, inputs, coalesce(output_key, ''), coalesce(failures, 0), coalesce(sample, '')
 FROM ops.build_state;
 
 -- name: put_build_states
 -- The rows follow as a VALUES list.
-INSERT OR REPLACE INTO ops.build_state (name, input_key, output_key, failures, sample, run_id, built_at) VALUES 
+INSERT OR REPLACE INTO ops.build_state (name, input_key, inputs, output_key, failures, sample, run_id, built_at) VALUES 
 
 -- name: warehouse_objects
 SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE database_name = current_database()

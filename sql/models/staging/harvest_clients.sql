@@ -10,5 +10,5 @@ SELECT
     address,
     created_at,
     updated_at
-FROM staging.current_versions('harvest', 'clients')
+FROM staging.current_harvest_clients
 WHERE _deleted_at IS NULL;

@@ -18,6 +18,6 @@ SELECT
     invoice_number,
     notes,
     updated_at
-FROM staging.current_versions('harvest', 'expenses')
+FROM staging.current_harvest_expenses
 WHERE _deleted_at IS NULL
   AND id NOT IN (SELECT record_id FROM staging.reference_rejects WHERE source = 'harvest' AND stream = 'expenses');

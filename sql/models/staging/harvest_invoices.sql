@@ -21,7 +21,7 @@ SELECT
     line_items,
     created_at,
     updated_at
-FROM staging.current_versions('harvest', 'invoices')
+FROM staging.current_harvest_invoices
 WHERE _deleted_at IS NULL;
 
 CREATE OR REPLACE TABLE staging.harvest_invoice_lines AS

@@ -20,5 +20,5 @@ SELECT
     notes,
     created_at,
     updated_at
-FROM staging.current_versions('harvest', 'projects')
+FROM staging.current_harvest_projects
 WHERE _deleted_at IS NULL;

@@ -10,5 +10,5 @@ SELECT
     hourly_rate,
     budget,
     updated_at
-FROM staging.current_versions('harvest', 'task_assignments')
+FROM staging.current_harvest_task_assignments
 WHERE _deleted_at IS NULL;

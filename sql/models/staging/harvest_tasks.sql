@@ -8,5 +8,5 @@ SELECT
     default_hourly_rate,
     coalesce(is_active, true)           AS is_active,
     updated_at
-FROM staging.current_versions('harvest', 'tasks')
+FROM staging.current_harvest_tasks
 WHERE _deleted_at IS NULL;

@@ -26,6 +26,6 @@ SELECT
     locked_reason,
     created_at,
     updated_at
-FROM staging.current_versions('harvest', 'time_entries')
+FROM staging.current_harvest_time_entries
 WHERE _deleted_at IS NULL
   AND id NOT IN (SELECT record_id FROM staging.reference_rejects WHERE source = 'harvest' AND stream = 'time_entries');

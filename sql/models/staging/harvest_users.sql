@@ -9,5 +9,5 @@ SELECT
     default_hourly_rate,
     cost_rate,
     updated_at
-FROM staging.current_versions('harvest', 'users')
+FROM staging.current_harvest_users
 WHERE _deleted_at IS NULL;

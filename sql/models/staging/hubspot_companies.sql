@@ -13,5 +13,5 @@ SELECT
     coalesce(archived, false)           AS archived,
     created_at,
     updated_at
-FROM staging.current_versions('hubspot', 'companies')
+FROM staging.current_hubspot_companies
 WHERE _deleted_at IS NULL AND NOT coalesce(archived, false);

@@ -15,5 +15,5 @@ SELECT
     coalesce(archived, false)           AS archived,
     created_at,
     updated_at
-FROM staging.current_versions('hubspot', 'deals')
+FROM staging.current_hubspot_deals
 WHERE _deleted_at IS NULL AND NOT coalesce(archived, false);

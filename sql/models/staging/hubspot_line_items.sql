@@ -14,5 +14,5 @@ SELECT
     coalesce(archived, false)           AS archived,
     created_at,
     updated_at
-FROM staging.current_versions('hubspot', 'line_items')
+FROM staging.current_hubspot_line_items
 WHERE _deleted_at IS NULL AND NOT coalesce(archived, false);

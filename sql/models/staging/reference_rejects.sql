@@ -9,11 +9,11 @@
 CREATE OR REPLACE TABLE staging.reference_rejects AS
 WITH work AS (
     SELECT 'time_entries' AS stream, 'time entry' AS what, id, project_id, _raw
-    FROM staging.current_versions('harvest', 'time_entries')
+    FROM staging.current_harvest_time_entries
     WHERE _deleted_at IS NULL
     UNION ALL
     SELECT 'expenses', 'expense', id, project_id, _raw
-    FROM staging.current_versions('harvest', 'expenses')
+    FROM staging.current_harvest_expenses
     WHERE _deleted_at IS NULL
 )
 SELECT

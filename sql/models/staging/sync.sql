@@ -40,23 +40,28 @@ SELECT source, stream, id, max(seen_at) AS seen_at, arg_max(reason, seen_at) AS 
 FROM raw.tombstones
 GROUP BY source, stream, id;
 
--- staging.current_versions('harvest', 'time_entries'): the latest version
--- of every record of raw.harvest_time_entries in the current view, all its
+-- staging.current_versions('harvest', 'time_entries', since_run): the
+-- latest version of every record of raw.harvest_time_entries in the current
+-- view that has a row of a run after since_run (-1: every record), all its
 -- columns and
 --   _first_seen  when takt first read this version,
 --   _last_seen   when takt last read the record,
 --   _deleted_at  when takt saw the record gone from the source (a
 --                tombstone newer than _last_seen), else NULL,
 --   _deleted_how how: absent_from_full_refresh or absent_from_id_list.
--- The raw table's name is made of the two arguments, which the staging
--- models give as constants.
-CREATE OR REPLACE MACRO staging.current_versions(src, strm) AS TABLE
+-- The raw table's name is made of the first two arguments, which the
+-- staging models give as constants. since_run lets the models of the
+-- current view (staging/current_*.sql) bring a table up to date with the
+-- records read since its last build: a record's latest version depends on
+-- its own rows only.
+CREATE OR REPLACE MACRO staging.current_versions(src, strm, since_run) AS TABLE
 WITH visible AS (
     SELECT r.*,
            min(r._extracted_at) OVER (PARTITION BY r.id, r.updated_at) AS _first_seen,
            max(r._extracted_at) OVER (PARTITION BY r.id) AS _last_seen
     FROM query_table('raw.' || src || '_' || strm) r
     WHERE r._run_id NOT IN (SELECT h.run_id FROM staging.sync_hidden_runs h WHERE h.source = src AND h.stream = strm)
+      AND (since_run < 0 OR r.id IN (SELECT c.id FROM query_table('raw.' || src || '_' || strm) c WHERE c._run_id > since_run))
     QUALIFY row_number() OVER (
         PARTITION BY r.id
         ORDER BY r._run_id >= staging.sync_generation(src, strm) DESC, r.updated_at DESC, r._run_id DESC, r._extracted_at DESC

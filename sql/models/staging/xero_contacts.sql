@@ -14,5 +14,5 @@ SELECT
     staging.country_code(country)       AS country,
     email,
     updated_at
-FROM staging.current_versions('xero', 'contacts')
+FROM staging.current_xero_contacts
 WHERE _deleted_at IS NULL;

@@ -24,7 +24,7 @@ SELECT
     CASE WHEN status = 'VOIDED' THEN _first_seen END  AS voided_at,
     CASE WHEN status = 'DELETED' THEN _first_seen END AS deleted_at,
     updated_at
-FROM staging.current_versions('xero', 'credit_notes')
+FROM staging.current_xero_credit_notes
 WHERE _deleted_at IS NULL;
 
 CREATE OR REPLACE TABLE staging.xero_credit_allocations AS

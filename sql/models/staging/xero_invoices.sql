@@ -29,7 +29,7 @@ SELECT
     CASE WHEN status = 'VOIDED' THEN _first_seen END  AS voided_at,
     CASE WHEN status = 'DELETED' THEN _first_seen END AS deleted_at,
     updated_at
-FROM staging.current_versions('xero', 'invoices')
+FROM staging.current_xero_invoices
 WHERE _deleted_at IS NULL;
 
 CREATE OR REPLACE TABLE staging.xero_invoice_lines AS

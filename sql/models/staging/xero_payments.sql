@@ -18,5 +18,5 @@ SELECT
     credit_note_number,
     CASE WHEN status = 'DELETED' THEN _first_seen END AS deleted_at,
     updated_at
-FROM staging.current_versions('xero', 'payments')
+FROM staging.current_xero_payments
 WHERE _deleted_at IS NULL;
