@@ -233,31 +233,8 @@ func markExported(ctx context.Context, db *sql.DB, r *Run, invs []Invoice, exter
 		if n, _ := res.RowsAffected(); n != 1 {
 			return fmt.Errorf("invoice %s is already recorded as exported", inv.ID)
 		}
-		for _, l := range append(append([]Line{}, inv.Lines...), inv.WriteOffs...) {
-			docType := inv.DocType
-			if l.Kind == LineWriteOff {
-				docType = "write_off"
-			}
-			var rate any
-			if l.Rate.Valid {
-				rate = l.Rate.Decimal.String()
-			}
-			for _, it := range l.Items {
-				qty, amt := it.Quantity, it.Amount
-				var cRun, cInv any
-				if inv.DocType == DocCreditNote {
-					qty, amt = qty.Neg(), amt.Neg()
-					cRun, cInv = inv.Corrects.RunID, inv.Corrects.InvoiceID
-					if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_release"), it.Key, inv.Corrects.RunID, inv.Corrects.InvoiceID,
-						r.ID, inv.ID); err != nil {
-						return fmt.Errorf("release %s of invoice %s: %w (a credit note releases an item once)", it.Key, inv.Corrects.Number, err)
-					}
-				}
-				if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_ledger"), it.Key, r.ID, inv.ID, docType, inv.Number,
-					qty.String(), amt.String(), rate, inv.Currency, r.InvoiceDate, t, cRun, cInv); err != nil {
-					return fmt.Errorf("ledger %s: %w", it.Key, err)
-				}
-			}
+		if err := recordLedger(ctx, tx, r, inv, append(append([]Line{}, inv.Lines...), inv.WriteOffs...), t); err != nil {
+			return err
 		}
 		if _, err := audit.Append(ctx, tx, t, audit.Entry{Actor: by, Action: "invoice_exported", Entity: "billing_invoice", EntityID: r.ID + "/" + inv.ID,
 			After: map[string]string{"number": inv.Number, "external_id": externalID, "gross": inv.Gross.StringFixed(2), "currency": inv.Currency,
@@ -268,8 +245,44 @@ func markExported(ctx context.Context, db *sql.DB, r *Run, invs []Invoice, exter
 	return tx.Commit()
 }
 
+// recordLedger writes what lines of an invoice bill (or write off, or
+// credit) into the ledger, inside the transaction that records their
+// export.
+func recordLedger(ctx context.Context, tx *sql.Tx, r *Run, inv Invoice, lines []Line, t time.Time) error {
+	for _, l := range lines {
+		docType := inv.DocType
+		if l.Kind == LineWriteOff {
+			docType = "write_off"
+		}
+		var rate any
+		if l.Rate.Valid {
+			rate = l.Rate.Decimal.String()
+		}
+		for _, it := range l.Items {
+			qty, amt := it.Quantity, it.Amount
+			var cRun, cInv any
+			if inv.DocType == DocCreditNote {
+				qty, amt = qty.Neg(), amt.Neg()
+				cRun, cInv = inv.Corrects.RunID, inv.Corrects.InvoiceID
+				if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_release"), it.Key, inv.Corrects.RunID, inv.Corrects.InvoiceID,
+					r.ID, inv.ID); err != nil {
+					return fmt.Errorf("release %s of invoice %s: %w (a credit note releases an item once)", it.Key, inv.Corrects.Number, err)
+				}
+			}
+			if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_ledger"), it.Key, r.ID, inv.ID, docType, inv.Number,
+				qty.String(), amt.String(), rate, inv.Currency, r.InvoiceDate, t, cRun, cInv); err != nil {
+				return fmt.Errorf("ledger %s: %w", it.Key, err)
+			}
+		}
+	}
+	return nil
+}
+
 // finishExport marks the run exported once every invoice with lines is,
-// releases its claims and logs its content hash.
+// releases its claims and logs its content hash. A customer whose work in
+// the run is all beyond its budget has no document, only write-off
+// proposals: exporting the run accepts them, so they are written to the
+// ledger here, and that work is not proposed again.
 func finishExport(ctx context.Context, db *sql.DB, r *Run, target, location, fileSum, by string, clock func() time.Time) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -286,6 +299,13 @@ func finishExport(ctx context.Context, db *sql.DB, r *Run, target, location, fil
 		}
 	}
 	t := now(clock)
+	for _, inv := range cur.Invoices {
+		if len(inv.Lines) == 0 && len(inv.WriteOffs) > 0 {
+			if err := recordLedger(ctx, tx, cur, inv, inv.WriteOffs, t); err != nil {
+				return err
+			}
+		}
+	}
 	cur.Status = StatusExported
 	h := contentHash(cur)
 	if _, err := audit.Append(ctx, tx, t, audit.Entry{Actor: by, Action: "run_exported", Entity: "billing_run", EntityID: r.ID,

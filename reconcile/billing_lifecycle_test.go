@@ -18,6 +18,7 @@ import (
 	"github.com/takt-billing/takt/extract/xero"
 	"github.com/takt-billing/takt/extract/xero/xerotest"
 	"github.com/takt-billing/takt/internal/rawtest"
+	"github.com/takt-billing/takt/transform"
 )
 
 func queryStrings(t *testing.T, w *rawtest.Warehouse, q string, args ...any) []string {
@@ -447,5 +448,49 @@ func TestRunDatedAfterItsPeriodBillsItsWorkOnce(t *testing.T) {
 			}
 		}
 		t.Fatalf("a second March run after %s was exported (dated 2026-04-05): %v, billing %q", first.ID, err, billed)
+	}
+}
+
+// A customer whose work in a run is all beyond the budget gets no
+// invoice, only a write-off proposal; exporting the run accepts it, so the
+// work is not proposed again. In April, b4 (1 h) lands on Alpha audit,
+// whose 10 h budget March's run used up (4 h billed, 1 h written off).
+func TestWriteOffWithoutInvoiceIsRecordedOnExport(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := billingScenario(t)
+	s := testSettings()
+	march := createScenarioRun(t, w, "anna")
+	exportCSV(t, w, march.ID, "bert")
+
+	later, err := w.Loader.StartRun(ctx, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.RunID = later
+	u := rawtest.Time("2026-04-02T18:00:00Z")
+	w.Put("harvest", "time_entries", []any{"b4", u, u, rawtest.Date("2026-04-02"), "7", "100", "1200", "50", rawtest.D("1"), nil, "work b4",
+		false, nil, true, false, true, rawtest.D("100"), nil, nil, nil, nil, nil})
+	settings := scenarioSettings()
+	settings.AsOf = rawtest.Date("2026-04-30")
+	if err := transform.Run(ctx, w.Warehouse, later, settings, nil); err != nil {
+		t.Fatal(err)
+	}
+	april := rawtest.Date("2026-04-01")
+	run, err := CreateRun(ctx, w.DB, s, CreateOptions{Period: april, By: "anna", InvoiceDate: rawtest.Date("2026-04-30"), Now: clock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Invoices) != 1 || len(run.Invoices[0].Lines) != 0 || len(run.Invoices[0].WriteOffs) != 1 ||
+		invoiceLine(run.Invoices[0].WriteOffs[0]) != "write_off 12 | 1.0000 x 100.00 = 100.00 @19% [b4]" {
+		t.Fatalf("April run: %+v", run.Invoices)
+	}
+	exportCSV(t, w, run.ID, "bert")
+	got := queryStrings(t, w, `SELECT doc_type || ' ' || quantity::VARCHAR || ' ' || invoice_number || '|' FROM billing.ledger WHERE item_key = 'time:b4'`)
+	if len(got) != 1 || got[0] != "write_off 1.0000 |" {
+		t.Errorf("ledger of b4 after the export: %q", got)
+	}
+	if _, err := CreateRun(ctx, w.DB, s, CreateOptions{Period: april, By: "anna", InvoiceDate: rawtest.Date("2026-04-30"), Now: clock()}); !errors.Is(err, ErrNothingToBill) {
+		t.Errorf("a second April run after the write-off was exported: %v", err)
 	}
 }

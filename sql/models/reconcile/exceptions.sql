@@ -358,7 +358,9 @@ changed_takt AS (
     FROM (
         SELECT substr(item_key, 6) AS entry_id, sum(quantity) AS quantity, sum(amount) AS amount,
                max(rate) FILTER (WHERE doc_type = 'invoice') AS rate,
-               list(DISTINCT invoice_number ORDER BY invoice_number) AS invoice_numbers
+               -- A write-off of a customer without an invoice in its run
+               -- has no number.
+               coalesce(list(DISTINCT invoice_number ORDER BY invoice_number) FILTER (WHERE invoice_number <> ''), []) AS invoice_numbers
         FROM billing.ledger
         WHERE item_key LIKE 'time:%' AND effective_date <= (SELECT d FROM as_of)
         GROUP BY item_key
