@@ -60,6 +60,13 @@ func TestScenarioUnbilledExceptionsAndKPIs(t *testing.T) {
 	if reason != wantReason {
 		t.Errorf("reason\n got %s\nwant %s", reason, wantReason)
 	}
+	if err := w.DB.QueryRow(`SELECT reason FROM reconcile.exceptions WHERE kind = 'double_billed'`).Scan(&reason); err != nil {
+		t.Fatal(err)
+	}
+	const wantDouble = "Time entry e8 (Kim Allen, 2026-01-20, 2.00 h on Alpha platform) repeats entry e7: both come from the issue tracker item JIRA-1 and both are billed (on invoice H-0001), so the customer is charged twice for the same work."
+	if reason != wantDouble {
+		t.Errorf("reason\n got %s\nwant %s", reason, wantDouble)
+	}
 
 	// Customers: Beta is matched across the spelling by VAT id.
 	got = queryStrings(t, w.DB, `SELECT system || ' ' || source_id || ' ' || customer_id || ' ' || method FROM core.customer_identity ORDER BY system, source_id`)

@@ -724,7 +724,14 @@ func billingPrintRunTable(w io.Writer, r *reconcile.Run) error {
 		}
 	}
 	for _, a := range r.Adjustments {
-		fmt.Fprintf(w, "\nAdjustment %d: %s %s%s by %s: %s\n", a.No, a.Kind, a.LineID, a.ItemKey, a.Actor, a.Reason)
+		what := "line " + a.LineID
+		switch {
+		case a.ItemKey != "" && a.LineID != "":
+			what = a.ItemKey + " (line " + a.LineID + ")"
+		case a.ItemKey != "":
+			what = a.ItemKey
+		}
+		fmt.Fprintf(w, "\nAdjustment %d: %s of %s by %s: %s\n", a.No, a.Kind, what, a.Actor, a.Reason)
 	}
 	return nil
 }

@@ -54,6 +54,14 @@
 --
 -- id_key is the part of an exception's id its records do not give (the
 -- month of stale work).
+-- reconcile.billed_on('10009', '10009'): where two copies were billed, for
+-- the sentences of double_billed ("on invoice 10009", "invoices 10009 and
+-- 10012").
+CREATE OR REPLACE MACRO reconcile.billed_on(a, b) AS (
+    CASE WHEN a IS NOT DISTINCT FROM b THEN 'on invoice ' || coalesce(a, '?')
+         ELSE 'invoices ' || coalesce(a, '?') || ' and ' || coalesce(b, '?') END
+);
+
 CREATE OR REPLACE TABLE reconcile.exceptions AS
 WITH
 as_of AS (SELECT staging.setting('as_of')::DATE AS d),
@@ -119,21 +127,21 @@ double_billed AS (
         round(hours * entry_rate, 2)::DECIMAL(18,2)     AS amount,
         currency,
         'direct_link'                                   AS match_level,
-        printf('Time entry %s (%s, %s, %s h on %s) repeats entry %s: both come from %s item %s and both are billed (invoices %s and %s), so the customer is charged twice for the same work.',
+        printf('Time entry %s (%s, %s, %s h on %s) repeats entry %s: both come from %s item %s and both are billed (%s), so the customer is charged twice for the same work.',
                entry_id, coalesce(user_name, 'unknown person'), strftime(work_date, '%Y-%m-%d'),
                round(hours, 2)::DECIMAL(18,2)::VARCHAR, coalesce(project_name, project_code, 'unknown project'),
                original_id, coalesce(external_service, 'the issue tracker'), external_reference_id,
-               coalesce(original_invoice, '?'), coalesce(invoice_number, '?')) AS reason, NULL::VARCHAR AS id_key
+               reconcile.billed_on(original_invoice, invoice_number)) AS reason, NULL::VARCHAR AS id_key
     FROM by_ref WHERE copy_no > 1
     UNION ALL
     SELECT
         'double_billed', customer_id, customer, project_code, project_name,
         [original_id, entry_id], [original_invoice, invoice_number],
         round(hours * entry_rate, 2)::DECIMAL(18,2), currency, 'direct_link',
-        printf('Time entry %s (%s, %s, %s h on %s) is identical to entry %s in person, task, date, hours and notes, and both are billed (invoices %s and %s): the same work is probably charged twice.',
+        printf('Time entry %s (%s, %s, %s h on %s) is identical to entry %s in person, task, date, hours and notes, and both are billed (%s): the same work is probably charged twice.',
                entry_id, coalesce(user_name, 'unknown person'), strftime(work_date, '%Y-%m-%d'),
                round(hours, 2)::DECIMAL(18,2)::VARCHAR, coalesce(project_name, project_code, 'unknown project'),
-               original_id, coalesce(original_invoice, '?'), coalesce(invoice_number, '?')), NULL
+               original_id, reconcile.billed_on(original_invoice, invoice_number)), NULL
     FROM by_content WHERE copy_no > 1
 ),
 rate_mismatch AS (
