@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -23,8 +22,11 @@ import (
 // rows it built). A model whose input key matches its last build, and
 // whose objects are all there, is left as it is; a model rebuilt to the
 // same rows keeps its output key, so its readers are left alone too
-// ("early cutoff"). ops.build_state holds the keys, written in the
-// transaction that builds the models.
+// ("early cutoff"). A model with a delta (the current views of the source
+// streams) whose only changed inputs are raw tables that grew is brought
+// up to date from the new rows instead of rebuilt (deltaSince).
+// ops.build_state holds the keys, written in the transaction that builds
+// the models.
 
 // querier is what the build reads and writes through: the models'
 // transaction, or the warehouse for the data tests.
@@ -335,11 +337,7 @@ func (k *keys) write(ctx context.Context, runID int64, now time.Time) error {
 	if len(k.puts) == 0 {
 		return nil
 	}
-	names := make([]string, 0, len(k.puts))
-	for n := range k.puts {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(k.puts))
 	var b strings.Builder
 	args := make([]any, 0, len(names)*8)
 	for i, n := range names {

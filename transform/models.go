@@ -2,6 +2,7 @@ package transform
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -272,9 +273,10 @@ func (e *DataTestError) Error() string {
 	return b.String()
 }
 
-// Run writes the settings, runs every model in one transaction and then the
-// data tests. A model error rolls everything back and names the model's
-// file. Data test results are recorded for runID.
+// Run writes the settings, builds the models whose inputs changed (every
+// model with s.Rebuild) in one transaction and then runs the data tests
+// whose inputs changed (build.go). A model error rolls everything back and
+// names the model's file. Every data test's result is recorded for runID.
 func Run(ctx context.Context, wh *warehouse.Warehouse, runID int64, s Settings, logger *slog.Logger) error {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -322,31 +324,48 @@ func Run(ctx context.Context, wh *warehouse.Warehouse, runID int64, s Settings, 
 	if err != nil {
 		return err
 	}
-	now := time.Now().UTC()
 	start := time.Now()
-	var built []string
+	built, err := buildModels(ctx, tx, k, models, s.Rebuild, logger)
+	if err != nil {
+		return err
+	}
+	if err := k.write(ctx, runID, time.Now().UTC()); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("transform: commit: %w", err)
+	}
+	logger.Info("models built", "built", built, "unchanged", len(models)-built, "duration", time.Since(start))
+	return runTests(ctx, wh, k, models, runID, s.Rebuild, logger)
+}
+
+// buildModels builds, in order, the models whose input keys changed (all
+// of them with rebuild), bringing up to date those that can be, and notes
+// their keys in k; it returns how many it built.
+func buildModels(ctx context.Context, tx *sql.Tx, k *keys, models []Model, rebuild bool, logger *slog.Logger) (int, error) {
+	built := 0
 	for _, m := range models {
 		in, err := k.inputKey(ctx, m.SQL+m.Delta, m.Deps, m.Externals)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		if !s.Rebuild && k.current(m, in.key) {
+		if !rebuild && k.current(m, in.key) {
 			logger.Debug("model unchanged", "model", m.Name)
 			continue
 		}
 		mstart := time.Now()
 		how, stmt, delta := "model built", m.SQL, false
-		if !s.Rebuild {
+		if !rebuild {
 			since, ok, err := k.deltaSince(ctx, m, in)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			if ok {
 				how, stmt, delta = "model brought up to date", strings.ReplaceAll(m.Delta, "$since", strconv.FormatInt(since, 10)), true
 			}
 		}
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("transform: model %s (sql/%s): %w", m.Name, m.File, err)
+			return 0, fmt.Errorf("transform: model %s (sql/%s): %w", m.Name, m.File, err)
 		}
 		// New raw rows change the records they touch (when takt last read
 		// them, at least): after a delta there is no point in hashing the
@@ -354,7 +373,7 @@ func Run(ctx context.Context, wh *warehouse.Warehouse, runID int64, s Settings, 
 		output := "delta " + in.key
 		if !delta {
 			if output, err = k.outputKey(ctx, m, in.key); err != nil {
-				return err
+				return 0, err
 			}
 		}
 		k.put(m.Name, buildState{input: in.key, parts: in.parts, output: output})
@@ -363,16 +382,9 @@ func Run(ctx context.Context, wh *warehouse.Warehouse, runID int64, s Settings, 
 		}
 		logger.Debug(how, "model", m.Name, "duration", time.Since(mstart))
 		k.out[m.Name] = output
-		built = append(built, m.Name)
+		built++
 	}
-	if err := k.write(ctx, runID, now); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("transform: commit: %w", err)
-	}
-	logger.Info("models built", "built", len(built), "unchanged", len(models)-len(built), "duration", time.Since(start))
-	return runTests(ctx, wh, k, models, runID, s.Rebuild, logger)
+	return built, nil
 }
 
 // runTests runs the data tests whose inputs changed since they last ran
