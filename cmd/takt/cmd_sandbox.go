@@ -28,7 +28,9 @@ func newSandboxCmd(g *globals) *cobra.Command {
 Xero Accounting APIs until interrupted, for trying takt (or anything else
 that speaks these APIs) without accounts. The emulators speak each vendor's
 documented authentication, pagination, updated-since filters and rate
-limits (an occasional 429 with Retry-After).
+limits (an occasional 429 with Retry-After). Xero also takes the draft
+invoices and credit notes that "takt billing-run export --to xero" creates,
+with Idempotency-Key, as Xero does.
 
 HubSpot listens on --port, Harvest on --port+1 and Xero (API and token
 endpoint) on --port+2. The folder --dir receives the company's export files
@@ -52,7 +54,8 @@ with the credentials the command prints exported.`,
 			servers := []*http.Server{
 				{Addr: addr(0), Handler: hubspottest.NewHandler(company.HubSpot, hubspottest.Options{Token: demoHubSpotToken, RateLimitEvery: demoRateLimitEach})},
 				{Addr: addr(1), Handler: harvesttest.NewHandler(company.Harvest, harvesttest.Options{Token: demoHarvestToken, AccountID: demoHarvestAcct, RateLimitEvery: demoRateLimitEach})},
-				{Addr: addr(2), Handler: xerotest.NewHandler(company.Xero, xerotest.Options{ClientID: demoXeroClient, ClientSecret: demoXeroSecret, TenantID: demoXeroTenant, RateLimitEvery: demoRateLimitEach})},
+				{Addr: addr(2), Handler: xerotest.NewWritableHandler(company.Xero, xerotest.Options{ClientID: demoXeroClient, ClientSecret: demoXeroSecret,
+					TenantID: demoXeroTenant, RateLimitEvery: demoRateLimitEach}, xerotest.WriteOptions{})},
 			}
 			listeners := make([]net.Listener, len(servers))
 			for i, s := range servers {

@@ -145,6 +145,27 @@ func TestSandboxServesWhatRunLoads(t *testing.T) {
 		}
 		seen[u.Kind+u.SourceID] = true
 	}
+
+	// Xero takes the run's invoices: the whole walk of the README works
+	// against the sandbox.
+	var created struct {
+		ID       string            `json:"id"`
+		Invoices []json.RawMessage `json:"invoices"`
+	}
+	if err := json.Unmarshal(cli(t, "billing-run", "create", "--config", cfg, "--period", "2026-03", "--by", "anna", "--format", "json"), &created); err != nil {
+		t.Fatal(err)
+	}
+	cli(t, "billing-run", "approve", created.ID, "--config", cfg, "--by", "ben")
+	cli(t, "billing-run", "export", created.ID, "--config", cfg, "--by", "ben", "--to", "xero")
+	var exported struct {
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal(cli(t, "billing-run", "show", created.ID, "--config", cfg, "--format", "json"), &exported); err != nil {
+		t.Fatal(err)
+	}
+	if exported.Status != "exported" || len(created.Invoices) == 0 {
+		t.Fatalf("run %s with %d invoices is %s after the export to the sandbox's Xero", created.ID, len(created.Invoices), exported.Status)
+	}
 }
 
 // syncBuffer is a bytes.Buffer safe for one writer and one reader.
