@@ -1,6 +1,7 @@
 package xero
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -198,10 +199,17 @@ func (a *apiClient) list(ctx context.Context, q listQuery) (*listResponse, error
 	return &lr, nil
 }
 
-// get sends a GET with a bearer token. A 401 means the token was revoked
-// or expired early: the token is dropped and the request sent once more
-// with a new one; a second 401 is returned as it is.
+// get sends a GET with a bearer token (see do).
 func (a *apiClient) get(ctx context.Context, u string, header http.Header) (*http.Response, error) {
+	return a.do(ctx, http.MethodGet, u, nil, header, "the accounting read scopes")
+}
+
+// do sends a request with a bearer token, the tenant and header. A 401
+// means the token was revoked or expired early: the token is dropped and
+// the request sent once more with a new one (with the same body and
+// headers, an idempotency key included); a second 401 is returned as it
+// is. A 403 names the tenant and the scopes the request needs.
+func (a *apiClient) do(ctx context.Context, method, u string, body []byte, header http.Header, scopes string) (*http.Response, error) {
 	for attempt := 1; ; attempt++ {
 		var used string
 		resp, err := a.http.Do(ctx, func(ctx context.Context) (*http.Request, error) {
@@ -210,7 +218,11 @@ func (a *apiClient) get(ctx context.Context, u string, header http.Header) (*htt
 				return nil, err
 			}
 			used = tok
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+			var rd io.Reader
+			if body != nil {
+				rd = bytes.NewReader(body)
+			}
+			req, err := http.NewRequestWithContext(ctx, method, u, rd)
 			if err != nil {
 				return nil, err
 			}
@@ -231,7 +243,7 @@ func (a *apiClient) get(ctx context.Context, u string, header http.Header) (*htt
 				a.tokens.invalidate(used)
 				continue
 			case se.Status == http.StatusForbidden:
-				return nil, fmt.Errorf("%w; Xero refused tenant %s: check the tenant id in the config and that the custom connection is connected to that organisation with the accounting read scopes", err, a.tenantID)
+				return nil, fmt.Errorf("%w; Xero refused tenant %s: check the tenant id in the config and that the custom connection is connected to that organisation with %s", err, a.tenantID, scopes)
 			}
 		}
 		return resp, err

@@ -1,10 +1,8 @@
 package xero
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,8 +10,6 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-
-	"github.com/takt-billing/takt/extract/httpapi"
 )
 
 // Sender creates draft invoices and credit notes in Xero (PUT
@@ -175,7 +171,10 @@ func (s *Sender) Put(ctx context.Context, d DraftDocument, idempotencyKey string
 		collection = "CreditNotes"
 	}
 	u := s.api.baseURL + apiPrefix + collection
-	resp, err := s.api.send(ctx, http.MethodPut, u, body, idempotencyKey)
+	resp, err := s.api.do(ctx, http.MethodPut, u, body, http.Header{
+		"Content-Type":    {"application/json"},
+		"Idempotency-Key": {idempotencyKey},
+	}, "the accounting transactions scope")
 	if err != nil {
 		return Created{}, fmt.Errorf("xero: create %s %s: %w", collection, d.Number, err)
 	}
@@ -208,38 +207,4 @@ func (s *Sender) Put(ctx context.Context, d DraftDocument, idempotencyKey string
 		return Created{ID: c.CreditNoteID, Number: c.CreditNoteNumber, Status: c.Status, Total: c.Total.String()}, nil
 	}
 	return Created{}, fmt.Errorf("xero: create %s %s: the answer holds no created document", collection, d.Number)
-}
-
-// send sends a write request with a bearer token and the idempotency key.
-// Like get, a 401 drops the token and the request goes once more with a
-// new one; the key stays the same.
-func (a *apiClient) send(ctx context.Context, method, u string, body []byte, idempotencyKey string) (*http.Response, error) {
-	for attempt := 1; ; attempt++ {
-		var used string
-		resp, err := a.http.Do(ctx, func(ctx context.Context) (*http.Request, error) {
-			tok, err := a.tokens.get(ctx)
-			if err != nil {
-				return nil, err
-			}
-			used = tok
-			req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
-			if err != nil {
-				return nil, err
-			}
-			req.Header.Set("Authorization", "Bearer "+tok)
-			req.Header.Set("xero-tenant-id", a.tenantID)
-			req.Header.Set("Accept", "application/json")
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Idempotency-Key", idempotencyKey)
-			return req, nil
-		})
-		var se *httpapi.StatusError
-		if errors.As(err, &se) && se.Status == http.StatusUnauthorized && attempt == 1 {
-			a.logger.LogAttrs(ctx, slog.LevelInfo, "access token refused, fetching a new one",
-				slog.String("source", Source), slog.String("url", se.URL))
-			a.tokens.invalidate(used)
-			continue
-		}
-		return resp, err
-	}
 }
