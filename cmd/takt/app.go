@@ -40,11 +40,7 @@ func openExistingWarehouse(ctx context.Context, cfg *config.Config, logger *slog
 // openForReading loads the configuration and opens its existing
 // warehouse, for the commands that only read.
 func (g *globals) openForReading(ctx context.Context) (*config.Config, *warehouse.Warehouse, error) {
-	logger, err := g.logger()
-	if err != nil {
-		return nil, nil, err
-	}
-	cfg, err := config.Load(g.config)
+	logger, cfg, err := g.setup()
 	if err != nil {
 		return nil, nil, err
 	}

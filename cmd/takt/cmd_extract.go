@@ -39,11 +39,7 @@ others are loaded); 1 when the run failed.`,
 			if err := g.checkFormat(); err != nil {
 				return err
 			}
-			logger, err := g.logger()
-			if err != nil {
-				return err
-			}
-			cfg, err := config.Load(g.config)
+			logger, cfg, err := g.setup()
 			if err != nil {
 				return err
 			}

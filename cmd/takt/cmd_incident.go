@@ -13,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/takt-billing/takt/internal/config"
 	"github.com/takt-billing/takt/internal/incident"
 )
 
@@ -148,11 +147,7 @@ func parseIncidentID(s string) (int64, error) {
 // and closes the warehouse again. create opens a new warehouse when there
 // is none yet (an incident may come before the first run).
 func (g *globals) withIncidents(ctx context.Context, create bool, fn func(*incident.Store) error) error {
-	logger, err := g.logger()
-	if err != nil {
-		return err
-	}
-	cfg, err := config.Load(g.config)
+	logger, cfg, err := g.setup()
 	if err != nil {
 		return err
 	}
@@ -166,6 +161,20 @@ func (g *globals) withIncidents(ctx context.Context, create bool, fn func(*incid
 	}
 	defer wh.Close()
 	return fn(incident.NewStore(wh.DB, incident.Options{Logger: logger, FollowUpRoles: cfg.Incidents.FollowUpRoles}))
+}
+
+// onIncident checks the output format, parses the incident number arg
+// and runs fn on the incident log, for the commands that only read one
+// incident.
+func (g *globals) onIncident(ctx context.Context, arg string, fn func(s *incident.Store, id int64) error) error {
+	if err := g.checkFormat(); err != nil {
+		return err
+	}
+	id, err := parseIncidentID(arg)
+	if err != nil {
+		return err
+	}
+	return g.withIncidents(ctx, false, func(s *incident.Store) error { return fn(s, id) })
 }
 
 func newIncidentOpenCmd(g *globals) *cobra.Command {
@@ -395,14 +404,7 @@ blameless_flags[] {seq, field, people[], prompt}, events and
 history_verified.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := g.checkFormat(); err != nil {
-				return err
-			}
-			id, err := parseIncidentID(args[0])
-			if err != nil {
-				return err
-			}
-			return g.withIncidents(cmd.Context(), false, func(s *incident.Store) error {
+			return g.onIncident(cmd.Context(), args[0], func(s *incident.Store, id int64) error {
 				inc, err := s.Get(cmd.Context(), id)
 				if err != nil {
 					return err
@@ -428,14 +430,7 @@ author, text, value, link {kind, ref}, follow_up, owner_role, due,
 person_mentions[], prompt}; absent fields are left out.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := g.checkFormat(); err != nil {
-				return err
-			}
-			id, err := parseIncidentID(args[0])
-			if err != nil {
-				return err
-			}
-			return g.withIncidents(cmd.Context(), false, func(s *incident.Store) error {
+			return g.onIncident(cmd.Context(), args[0], func(s *incident.Store, id int64) error {
 				evs, err := s.Timeline(cmd.Context(), id)
 				if err != nil {
 					return err

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/takt-billing/takt/internal/config"
 	"github.com/takt-billing/takt/internal/pipeline"
 	"github.com/takt-billing/takt/load"
 )
@@ -37,11 +36,7 @@ why.`,
 			if err := g.checkFormat(); err != nil {
 				return err
 			}
-			logger, err := g.logger()
-			if err != nil {
-				return err
-			}
-			cfg, err := config.Load(g.config)
+			logger, cfg, err := g.setup()
 			if err != nil {
 				return err
 			}

@@ -49,11 +49,7 @@ now, including the one catch-up run of a source that missed its schedule.`,
 			if count < 1 || count > 100 {
 				return fmt.Errorf("--next %d: expected 1 to 100", count)
 			}
-			logger, err := g.logger()
-			if err != nil {
-				return err
-			}
-			cfg, err := config.Load(g.config)
+			logger, cfg, err := g.setup()
 			if err != nil {
 				return err
 			}

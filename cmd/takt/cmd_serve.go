@@ -134,11 +134,7 @@ func lastRuns(ctx context.Context, db *sql.DB) (map[string]time.Time, error) {
 }
 
 func runServe(ctx context.Context, g *globals, addrFlag string) error {
-	logger, err := g.logger()
-	if err != nil {
-		return err
-	}
-	cfg, err := config.Load(g.config)
+	logger, cfg, err := g.setup()
 	if err != nil {
 		return err
 	}

@@ -45,11 +45,7 @@ not; 1 when the configuration itself is wrong.`,
 			if err := g.checkFormat(); err != nil {
 				return err
 			}
-			logger, err := g.logger()
-			if err != nil {
-				return err
-			}
-			cfg, err := config.Load(g.config)
+			logger, cfg, err := g.setup()
 			if err != nil {
 				return err
 			}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/takt-billing/takt/internal/config"
 )
 
 // globals are the flags every command has.
@@ -99,6 +101,20 @@ func (g *globals) logger() (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(g.logOutput(), opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: expected text or json", g.logFormat)
+}
+
+// setup builds the logger and loads the configuration, the start of every
+// command that works with the configured sources or warehouse.
+func (g *globals) setup() (*slog.Logger, *config.Config, error) {
+	logger, err := g.logger()
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := config.Load(g.config)
+	if err != nil {
+		return nil, nil, err
+	}
+	return logger, cfg, nil
 }
 
 // interactive reports whether stderr is a terminal a progress bar can use.
