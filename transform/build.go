@@ -28,10 +28,9 @@ import (
 // ops.build_state holds the keys, written in the transaction that builds
 // the models.
 
-// querier is what the build reads and writes through: the models'
-// transaction, or the warehouse for the data tests.
+// querier is what the keys are read through: the models' transaction,
+// or the warehouse for the data tests.
 type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
@@ -332,8 +331,8 @@ func (k *keys) current(m Model, input string) bool {
 // put notes a build state; write records the noted ones.
 func (k *keys) put(name string, st buildState) { k.puts[name] = st }
 
-// write records the noted build states in one statement.
-func (k *keys) write(ctx context.Context, runID int64, now time.Time) error {
+// write records the noted build states in one statement, in tx.
+func (k *keys) write(ctx context.Context, tx *sql.Tx, runID int64, now time.Time) error {
 	if len(k.puts) == 0 {
 		return nil
 	}
@@ -357,7 +356,7 @@ func (k *keys) write(ctx context.Context, runID int64, now time.Time) error {
 		}
 		args = append(args, n, st.input, string(parts), out, st.failures, st.sample, runID, now)
 	}
-	if _, err := k.q.ExecContext(ctx, sqlfiles.Query("put_build_states")+b.String(), args...); err != nil {
+	if _, err := tx.ExecContext(ctx, sqlfiles.Query("put_build_states")+b.String(), args...); err != nil {
 		return fmt.Errorf("transform: record build state: %w", err)
 	}
 	clear(k.puts)

@@ -144,6 +144,42 @@ func parseModels() ([]Model, error) {
 	return topoSort(all, byName)
 }
 
+// dataTest is one data test (sql/tests): a query that must return no
+// rows, with what it reads.
+type dataTest struct {
+	Name, File, SQL string
+	Deps, Externals []string
+}
+
+// parsedTests parses the embedded data tests once.
+var parsedTests = sync.OnceValues(func() ([]dataTest, error) {
+	models, err := parsedModels()
+	if err != nil {
+		return nil, err
+	}
+	objects := map[string]string{}
+	for _, m := range models {
+		for _, o := range m.Objects {
+			objects[o] = m.Name
+		}
+	}
+	paths, err := fs.Glob(sqlfiles.FS(), "tests/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]dataTest, 0, len(paths))
+	for _, p := range paths {
+		b, err := fs.ReadFile(sqlfiles.FS(), p)
+		if err != nil {
+			return nil, err
+		}
+		dt := dataTest{Name: strings.TrimSuffix(path.Base(p), ".sql"), File: p, SQL: string(b)}
+		dt.Deps, dt.Externals = references(stripComments(dt.SQL), objects, "")
+		out = append(out, dt)
+	}
+	return out, nil
+})
+
 // qualifiedRe finds schema.name references in SQL.
 var qualifiedRe = regexp.MustCompile(`\b([a-z_]+)\.([a-z_][a-z0-9_]*)\b`)
 
@@ -329,14 +365,14 @@ func Run(ctx context.Context, wh *warehouse.Warehouse, runID int64, s Settings, 
 	if err != nil {
 		return err
 	}
-	if err := k.write(ctx, runID, time.Now().UTC()); err != nil {
+	if err := k.write(ctx, tx, runID, time.Now().UTC()); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("transform: commit: %w", err)
 	}
 	logger.Info("models built", "built", built, "unchanged", len(models)-built, "duration", time.Since(start))
-	return runTests(ctx, wh, k, models, runID, s.Rebuild, logger)
+	return runTests(ctx, wh, k, runID, s.Rebuild, logger)
 }
 
 // buildModels builds, in order, the models whose input keys changed (all
@@ -390,16 +426,10 @@ func buildModels(ctx context.Context, tx *sql.Tx, k *keys, models []Model, rebui
 // runTests runs the data tests whose inputs changed since they last ran
 // and records every test's result for runID: a test whose inputs did not
 // change keeps its last result.
-func runTests(ctx context.Context, wh *warehouse.Warehouse, k *keys, models []Model, runID int64, rerun bool, logger *slog.Logger) error {
-	paths, err := fs.Glob(sqlfiles.FS(), "tests/*.sql")
+func runTests(ctx context.Context, wh *warehouse.Warehouse, k *keys, runID int64, rerun bool, logger *slog.Logger) error {
+	tests, err := parsedTests()
 	if err != nil {
 		return err
-	}
-	objects := map[string]string{}
-	for _, m := range models {
-		for _, o := range m.Objects {
-			objects[o] = m.Name
-		}
 	}
 	type result struct {
 		name   string
@@ -409,28 +439,25 @@ func runTests(ctx context.Context, wh *warehouse.Warehouse, k *keys, models []Mo
 	var results []result
 	var failures []TestFailure
 	now := time.Now().UTC()
+	// The models' transaction has committed: the tests read the
+	// warehouse.
 	k.q = wh.DB
-	for _, p := range paths {
-		b, err := fs.ReadFile(sqlfiles.FS(), p)
+	for _, dt := range tests {
+		name := dt.Name
+		in, err := k.inputKey(ctx, dt.SQL, dt.Deps, dt.Externals)
 		if err != nil {
 			return err
 		}
-		name := strings.TrimSuffix(path.Base(p), ".sql")
-		deps, externals := references(stripComments(string(b)), objects, "")
-		in, err := k.inputKey(ctx, string(b), deps, externals)
-		if err != nil {
-			return err
-		}
-		input := in.key
-		n, sample := k.prev["test:"+name].failures, k.prev["test:"+name].sample
-		if prev, ok := k.prev["test:"+name]; rerun || !ok || prev.input != input {
+		prev, ok := k.prev["test:"+name]
+		n, sample := prev.failures, prev.sample
+		if rerun || !ok || prev.input != in.key {
 			start := time.Now()
-			n, sample, err = countRows(ctx, k.q, string(b))
+			n, sample, err = countRows(ctx, k.q, dt.SQL)
 			if err != nil {
-				return fmt.Errorf("transform: data test %s (sql/%s): %w", name, p, err)
+				return fmt.Errorf("transform: data test %s (sql/%s): %w", name, dt.File, err)
 			}
 			logger.Debug("data test run", "test", name, "duration", time.Since(start))
-			k.put("test:"+name, buildState{input: input, failures: n, sample: sample})
+			k.put("test:"+name, buildState{input: in.key, failures: n, sample: sample})
 		}
 		results = append(results, result{name, n, sample})
 		if n > 0 {
@@ -450,8 +477,7 @@ func runTests(ctx context.Context, wh *warehouse.Warehouse, k *keys, models []Mo
 			return fmt.Errorf("transform: record data test %s: %w", r.name, err)
 		}
 	}
-	k.q = tx
-	if err := k.write(ctx, runID, now); err != nil {
+	if err := k.write(ctx, tx, runID, now); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
