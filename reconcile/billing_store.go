@@ -215,19 +215,6 @@ func insertRun(ctx context.Context, tx *sql.Tx, run *Run, st *staged) error {
 		TaxRate     string  `json:"tax_rate"`
 		Manual      bool    `json:"manually_changed"`
 	}
-	opt := func(v string) *string {
-		if v == "" {
-			return nil
-		}
-		return &v
-	}
-	optDec := func(d decimal.NullDecimal) *string {
-		if !d.Valid {
-			return nil
-		}
-		v := d.Decimal.String()
-		return &v
-	}
 	type plainRow struct {
 		LineID      string `json:"line_id"`
 		CustomerID  string `json:"customer_id"`
@@ -247,8 +234,8 @@ func insertRun(ctx context.Context, tx *sql.Tx, run *Run, st *staged) error {
 	}
 	for _, inv := range run.Invoices {
 		for _, l := range append(append([]Line{}, inv.Lines...), inv.WriteOffs...) {
-			lines = append(lines, lineRow{InvoiceID: inv.ID, LineID: l.ID, Position: l.Position, Kind: l.Kind, ProjectCode: opt(l.ProjectCode),
-				Project: opt(l.Project), Task: opt(l.Task), Description: l.Description, Hours: optDec(l.Hours), Rate: optDec(l.Rate),
+			lines = append(lines, lineRow{InvoiceID: inv.ID, LineID: l.ID, Position: l.Position, Kind: l.Kind, ProjectCode: optString(l.ProjectCode),
+				Project: optString(l.Project), Task: optString(l.Task), Description: l.Description, Hours: optDecimal(l.Hours), Rate: optDecimal(l.Rate),
 				Amount: l.Amount.String(), TaxRate: l.TaxRate.String(), Manual: l.ManuallyChanged})
 			if st.plain(l) {
 				plain = append(plain, plainRow{LineID: l.ID, CustomerID: inv.CustomerID, Currency: inv.Currency, ProjectCode: l.ProjectCode,
@@ -354,11 +341,20 @@ type invoiceRow struct {
 	CorrectsDate  *string `json:"corrects_date"`
 }
 
+// optString and optDecimal give a JSON row's optional fields: null when
+// empty.
 func optString(v string) *string {
 	if v == "" {
 		return nil
 	}
 	return &v
+}
+
+func optDecimal(d decimal.NullDecimal) *string {
+	if !d.Valid {
+		return nil
+	}
+	return optString(d.Decimal.String())
 }
 
 // insertInvoices writes a run's invoices in one statement: a run of a
