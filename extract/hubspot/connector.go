@@ -26,6 +26,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -168,10 +169,10 @@ func (c *Connector) Extract(ctx context.Context, stream, cursor string, emit ext
 	x := &extraction{c: c, spec: spec, emit: emit, b: extract.NewRecordBuilder(c.mem, spec.stream.Schema)}
 	defer x.b.Release()
 	if cursor == "" {
-		if err := x.archived(ctx, time.Time{}); err != nil {
+		if err := x.list(ctx, true, time.Time{}); err != nil {
 			return err
 		}
-		return x.full(ctx)
+		return x.list(ctx, false, time.Time{})
 	}
 	since, err := time.Parse(time.RFC3339Nano, cursor)
 	if err != nil {
@@ -179,7 +180,7 @@ func (c *Connector) Extract(ctx context.Context, stream, cursor string, emit ext
 	}
 	x.max = since
 	from := since.Add(-c.overlap)
-	if err := x.archived(ctx, from); err != nil {
+	if err := x.list(ctx, true, from); err != nil {
 		return err
 	}
 	return x.incremental(ctx, from)
@@ -208,21 +209,27 @@ func (x *extraction) errf(format string, args ...any) error {
 	return fmt.Errorf("hubspot: %s %spage %d: "+format, append([]any{x.spec.stream.Name, x.phase, x.page}, args...)...)
 }
 
-// archived reads the archived list and hands on the objects archived at or
-// after since (all of them when since is zero), with archived = true.
-// HubSpot's list has no filter on the archive time; the archived objects
-// of a portal are few next to its live ones.
-func (x *extraction) archived(ctx context.Context, since time.Time) error {
-	x.phase = "archived "
-	defer func() { x.phase, x.page = "", 0 }()
+// list pages through the list endpoint and hands on every record; with
+// archived, the archived list, and only the objects archived at or after
+// since (all of them when since is zero), with archived = true. HubSpot's
+// list has no filter on the archive time; the archived objects of a
+// portal are few next to its live ones.
+func (x *extraction) list(ctx context.Context, archived bool, since time.Time) error {
+	if archived {
+		x.phase = "archived "
+		defer func() { x.phase, x.page = "", 0 }()
+	}
 	q := url.Values{}
 	q.Set("limit", strconv.Itoa(x.c.pageSize))
-	q.Set("archived", "true")
+	if archived {
+		q.Set("archived", "true")
+	}
 	q.Set("properties", strings.Join(x.spec.properties(), ","))
 	if x.spec.assocTo != "" {
 		q.Set("associations", x.spec.assocTo)
 	}
 	path := "/crm/v3/objects/" + x.spec.objectType
+	first := func(r *record) *string { return r.obj.firstAssociation(x.spec.assocTo) }
 	after := ""
 	for {
 		x.page++
@@ -235,55 +242,16 @@ func (x *extraction) archived(ctx context.Context, since time.Time) error {
 			return x.errf("%w", err)
 		}
 		recs := x.decode(p.Results)
-		kept := recs[:0]
-		for _, r := range recs {
-			if !r.updated.Before(since) {
-				kept = append(kept, r)
-			}
-		}
-		first := func(r *record) *string { return r.obj.firstAssociation(x.spec.assocTo) }
-		if err := x.emitPage(ctx, kept, first, false, true); err != nil {
-			return err
+		if archived {
+			recs = slices.DeleteFunc(recs, func(r record) bool { return r.updated.Before(since) })
 		}
 		next := p.Paging.nextAfter()
+		// The archived list comes before the live records: its last page
+		// is not the stream's.
+		if err := x.emitPage(ctx, recs, first, !archived && next == "", archived); err != nil {
+			return err
+		}
 		if next == "" {
-			return nil
-		}
-		if next == after {
-			return x.errf("paging did not advance past after=%s", after)
-		}
-		after = next
-	}
-}
-
-// full pages through the list endpoint.
-func (x *extraction) full(ctx context.Context) error {
-	q := url.Values{}
-	q.Set("limit", strconv.Itoa(x.c.pageSize))
-	q.Set("properties", strings.Join(x.spec.properties(), ","))
-	if x.spec.assocTo != "" {
-		q.Set("associations", x.spec.assocTo)
-	}
-	path := "/crm/v3/objects/" + x.spec.objectType
-	after := ""
-	for {
-		x.page++
-		if after != "" {
-			q.Set("after", after)
-		}
-		x.pages++
-		var p listPage
-		if err := x.c.client.get(ctx, path, q, &p); err != nil {
-			return x.errf("%w", err)
-		}
-		recs := x.decode(p.Results)
-		next := p.Paging.nextAfter()
-		last := next == ""
-		first := func(r *record) *string { return r.obj.firstAssociation(x.spec.assocTo) }
-		if err := x.emitPage(ctx, recs, first, last, false); err != nil {
-			return err
-		}
-		if last {
 			return nil
 		}
 		if next == after {
