@@ -262,15 +262,11 @@ func (l *Loader) AppendBatches(ctx context.Context, runID int64, source, stream 
 		recs = chunks
 	}
 	if nrows > 0 {
-		release, err := registerBatch(conn, rt.schema, recs, view)
+		release, err := registerBatch(ctx, conn, rt.schema, recs, view)
 		if err != nil {
 			return 0, fmt.Errorf("load: %s.%s: register batch: %w", source, stream, err)
 		}
-		defer func() {
-			// The view must go before its Arrow stream is released.
-			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS "+view)
-			release()
-		}()
+		defer release()
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -334,8 +330,11 @@ func (l *Loader) AppendBatches(ctx context.Context, runID int64, source, stream 
 	return nrows, nil
 }
 
-func registerBatch(conn *sql.Conn, schema *arrow.Schema, recs []arrow.RecordBatch, view string) (func(), error) {
-	var release func()
+// registerBatch registers recs as the view on conn. The returned release
+// drops the view and then releases its Arrow stream (the view must go
+// first); call it once the statements that read the view are done.
+func registerBatch(ctx context.Context, conn *sql.Conn, schema *arrow.Schema, recs []arrow.RecordBatch, view string) (func(), error) {
+	var free func()
 	err := conn.Raw(func(dc any) error {
 		dconn, ok := dc.(driver.Conn)
 		if !ok {
@@ -354,8 +353,14 @@ func registerBatch(conn *sql.Conn, schema *arrow.Schema, recs []arrow.RecordBatc
 			reader.Release()
 			return err
 		}
-		release = func() { rel(); reader.Release() }
+		free = func() { rel(); reader.Release() }
 		return nil
 	})
-	return release, err
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS "+view)
+		free()
+	}, nil
 }

@@ -234,14 +234,11 @@ func (l *Loader) ReconcileIDs(ctx context.Context, runID int64, source, stream s
 	if len(ids) > 0 {
 		rec := idRecord(ids)
 		defer rec.Release()
-		release, err := registerBatch(conn, idSchema, []arrow.RecordBatch{rec}, view)
+		release, err := registerBatch(ctx, conn, idSchema, []arrow.RecordBatch{rec}, view)
 		if err != nil {
 			return 0, fmt.Errorf("load: %s.%s: register ids: %w", source, stream, err)
 		}
-		defer func() {
-			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS "+view)
-			release()
-		}()
+		defer release()
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
