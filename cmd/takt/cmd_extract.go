@@ -47,25 +47,11 @@ others are loaded); 1 when the run failed.`,
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			conns, err := enabledConnectors(selected, logger)
 			if err != nil {
 				return err
 			}
-			wh, err := openWarehouse(ctx, cfg, logger)
-			if err != nil {
-				return err
-			}
-			defer wh.Close()
-			p, err := newPipeline(ctx, cfg, wh, conns, today(), logger)
-			if err != nil {
-				return err
-			}
-			res, err := runSelected(ctx, g, p, "cli", pipeline.Options{Streams: streams, FullRefresh: full, ExtractOnly: true})
-			if err != nil {
-				return err
-			}
-			return reportRun(g, res)
+			return g.runPipeline(cmd.Context(), cfg, logger, conns, today(), pipeline.Options{Streams: streams, FullRefresh: full, ExtractOnly: true})
 		},
 	}
 	addFormatFlag(cmd, g)

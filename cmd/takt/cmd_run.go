@@ -4,10 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/takt-billing/takt/extract"
+	"github.com/takt-billing/takt/internal/config"
 	"github.com/takt-billing/takt/internal/pipeline"
 	"github.com/takt-billing/takt/load"
 )
@@ -46,32 +50,36 @@ why.`,
 					return err
 				}
 			}
-			ctx := cmd.Context()
 			conns, err := enabledConnectors(cfg, logger)
 			if err != nil {
 				return err
 			}
-			wh, err := openWarehouse(ctx, cfg, logger)
-			if err != nil {
-				return err
-			}
-			defer wh.Close()
-			p, err := newPipeline(ctx, cfg, wh, conns, asOf, logger)
-			if err != nil {
-				return err
-			}
-			p.Settings.Rebuild = rebuild
-			res, err := runWithProgress(ctx, g, p, "cli")
-			if err != nil {
-				return err
-			}
-			return reportRun(g, res)
+			return g.runPipeline(cmd.Context(), cfg, logger, conns, asOf, pipeline.Options{Rebuild: rebuild})
 		},
 	}
 	addFormatFlag(cmd, g)
 	cmd.Flags().StringVar(&asOfFlag, "as-of", "", "day to reconcile and compute KPIs for (YYYY-MM-DD; default today)")
 	cmd.Flags().BoolVar(&rebuild, "rebuild", false, "build every SQL model and run every data test, not only those whose inputs changed")
 	return cmd
+}
+
+// runPipeline opens the warehouse, runs the pipeline once over conns with
+// opts and prints how it went (takt run, takt extract).
+func (g *globals) runPipeline(ctx context.Context, cfg *config.Config, logger *slog.Logger, conns []extract.Connector, asOf time.Time, opts pipeline.Options) error {
+	wh, err := openWarehouse(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer wh.Close()
+	p, err := newPipeline(ctx, cfg, wh, conns, asOf, logger)
+	if err != nil {
+		return err
+	}
+	res, err := runSelected(ctx, g, p, "cli", opts)
+	if err != nil {
+		return err
+	}
+	return reportRun(g, res)
 }
 
 // runWithProgress runs the pipeline with a progress bar on a terminal and

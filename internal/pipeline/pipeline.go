@@ -153,7 +153,9 @@ func (p *Pipeline) RunWith(ctx context.Context, trigger string, opts Options) (*
 		runErr = fmt.Errorf("every stream failed: %w", errors.Join(streamErrs...))
 	case opts.ExtractOnly:
 	default:
-		runErr = transform.Run(ctx, p.Warehouse, runID, p.Settings, log)
+		settings := p.Settings
+		settings.Rebuild = settings.Rebuild || opts.Rebuild
+		runErr = transform.Run(ctx, p.Warehouse, runID, settings, log)
 		var dte *transform.DataTestError
 		if runErr == nil || errors.As(runErr, &dte) {
 			// The models were built: quarantine the records they keep out

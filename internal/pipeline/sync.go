@@ -28,6 +28,9 @@ type Options struct {
 	FullRefresh bool
 	// ExtractOnly extracts and loads without building the SQL layers.
 	ExtractOnly bool
+	// Rebuild builds every SQL model and runs every data test, not only
+	// those whose inputs changed (transform.Settings.Rebuild).
+	Rebuild bool
 }
 
 // check refuses selections that name nothing the pipeline has.
