@@ -3,8 +3,11 @@ package extract
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // Column names every stream schema carries. load/ adds _run_id and
@@ -120,4 +123,24 @@ type Connector interface {
 	// beginning), and passes its records to emit in batches. The batch that
 	// carries the stream's next cursor is emitted last.
 	Extract(ctx context.Context, stream, cursor string, emit Emit) error
+}
+
+// Defaults fills in the settings every connector shares: the logger (nil
+// discards), the overlap before the cursor (0 is def; a negative one,
+// such as a connector's NoOverlap, is none) and the Arrow allocator (nil is
+// Go's).
+func Defaults(logger *slog.Logger, overlap, def time.Duration, mem memory.Allocator) (*slog.Logger, time.Duration, memory.Allocator) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	switch {
+	case overlap == 0:
+		overlap = def
+	case overlap < 0:
+		overlap = 0
+	}
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	return logger, overlap, mem
 }

@@ -114,18 +114,7 @@ func New(cfg Config) (*Connector, error) {
 	if cfg.HTTP == nil {
 		return nil, errors.New("harvest: config HTTP is nil: pass the shared httpapi client")
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	switch {
-	case cfg.Overlap == 0:
-		cfg.Overlap = DefaultOverlap
-	case cfg.Overlap < 0:
-		cfg.Overlap = 0
-	}
-	if cfg.Mem == nil {
-		cfg.Mem = memory.DefaultAllocator
-	}
+	cfg.Logger, cfg.Overlap, cfg.Mem = extract.Defaults(cfg.Logger, cfg.Overlap, DefaultOverlap, cfg.Mem)
 	return &Connector{
 		client: &client{
 			http:      cfg.HTTP,

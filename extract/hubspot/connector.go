@@ -116,19 +116,8 @@ func New(cfg Config) (*Connector, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("hubspot: config: BaseURL %q is not an http(s) address like %s", cfg.BaseURL, DefaultBaseURL)
 	}
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	switch {
-	case cfg.Overlap == 0:
-		cfg.Overlap = DefaultOverlap
-	case cfg.Overlap < 0:
-		cfg.Overlap = 0
-	}
-	if cfg.Mem == nil {
-		cfg.Mem = memory.DefaultAllocator
-	}
+	var logger *slog.Logger
+	logger, cfg.Overlap, cfg.Mem = extract.Defaults(cfg.Logger, cfg.Overlap, DefaultOverlap, cfg.Mem)
 	return &Connector{
 		client:   &client{base: strings.TrimRight(base, "/"), token: cfg.Token, http: cfg.HTTP},
 		pageSize: cfg.PageSize,

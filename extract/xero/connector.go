@@ -120,19 +120,8 @@ func New(cfg Config) (*Connector, error) {
 	if cfg.PageSize < 1 || cfg.PageSize > MaxPageSize {
 		return nil, fmt.Errorf("xero: config: PageSize is %d, want 1 to %d", cfg.PageSize, MaxPageSize)
 	}
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	switch {
-	case cfg.Overlap == 0:
-		cfg.Overlap = DefaultOverlap
-	case cfg.Overlap < 0:
-		cfg.Overlap = 0
-	}
-	if cfg.Mem == nil {
-		cfg.Mem = memory.DefaultAllocator
-	}
+	var logger *slog.Logger
+	logger, cfg.Overlap, cfg.Mem = extract.Defaults(cfg.Logger, cfg.Overlap, DefaultOverlap, cfg.Mem)
 	tokens := &tokenSource{
 		http:         cfg.HTTP,
 		tokenURL:     cfg.TokenURL,
