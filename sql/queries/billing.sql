@@ -254,9 +254,6 @@ DELETE FROM billing.lines WHERE run_id = $1 AND line_id = $2;
 -- name: billing_delete_line_item
 DELETE FROM billing.line_items WHERE run_id = $1 AND line_id = $2 AND item_key = $3;
 
--- name: billing_delete_line_items
-DELETE FROM billing.line_items WHERE run_id = $1 AND line_id = $2;
-
 -- name: billing_update_totals
 UPDATE billing.invoices SET net = $3::DECIMAL(18,2), tax = $4::DECIMAL(18,2), gross = $5::DECIMAL(18,2), tax_breakdown = $6,
     skonto_amount = $7::DECIMAL(18,2), notes = $8, base_net = $9::DECIMAL(18,2), base_tax = $10::DECIMAL(18,2),
@@ -335,11 +332,6 @@ SELECT 'adjustment ' || run_id || ' #' || no::VARCHAR, audit_seq FROM billing.ad
 UNION ALL
 SELECT 'acknowledgement ' || exception_id || ' #' || no::VARCHAR, audit_seq FROM billing.acknowledgements
 ORDER BY 2;
-
--- name: billing_export_audit
--- The audit records of runs' exports, whose after-state holds the content
--- hash.
-SELECT entity_id, after FROM audit.log WHERE action = 'run_exported' AND entity = 'billing_run' ORDER BY seq;
 
 -- name: billing_insert_ack
 INSERT INTO billing.acknowledgements (exception_id, no, kind, amount, currency, source_ids, reason, actor, done_at, audit_seq)

@@ -81,9 +81,6 @@ UPDATE ops.rejects SET resolved_at = $4, resolved_run_id = $1
 WHERE source = $2 AND stream = $3 AND stage = 'extract' AND resolved_at IS NULL
   AND list_contains($5, record_id);
 
--- name: ingest_sync_mode
-SELECT mode FROM ops.stream_syncs WHERE run_id = $1 AND source = $2 AND stream = $3;
-
 -- name: ingest_quarantine_references
 -- Records the SQL layers keep out of the current view for what they point
 -- to (staging.reference_rejects), filed once while they stay refused.

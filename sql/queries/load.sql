@@ -31,10 +31,6 @@ SET cursor = excluded.cursor, run_id = excluded.run_id, updated_at = excluded.up
 SELECT source, stream, status, rows, pages, coalesce(error, '')
 FROM ops.run_streams WHERE run_id = $1 ORDER BY source, stream;
 
--- name: get_run
-SELECT run_id, trigger, started_at, ended_at, status, coalesce(error, '')
-FROM ops.runs WHERE run_id = $1;
-
 -- name: put_reject
 INSERT INTO ops.rejects (run_id, source, stream, record_id, rule, field, message, payload, rejected_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9);

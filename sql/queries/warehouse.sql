@@ -11,9 +11,3 @@ SELECT version, name FROM ops.schema_migrations ORDER BY version;
 
 -- name: record_migration
 INSERT INTO ops.schema_migrations (version, name, applied_at) VALUES ($1, $2, $3);
-
--- name: table_columns
-SELECT column_name, data_type
-FROM information_schema.columns
-WHERE table_schema = $1 AND table_name = $2
-ORDER BY ordinal_position;
