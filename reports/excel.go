@@ -575,18 +575,3 @@ func absRange(sheet string, col, first, last int) string {
 func quoted(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
-
-// textWidth is a column width that fits the longest of the texts, within
-// [min, max] characters.
-func textWidth(min, max float64, texts ...string) float64 {
-	w := min
-	for _, t := range texts {
-		if n := float64(utf8.RuneCountInString(t)) + 2; n > w {
-			w = n
-		}
-	}
-	if w > max {
-		return max
-	}
-	return w
-}

@@ -24,20 +24,6 @@ type sheetBook struct {
 	raw []byte
 }
 
-func writeAndOpen(t *testing.T, p Pack) *sheetBook {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := WriteExcel(&buf, p); err != nil {
-		t.Fatalf("WriteExcel: %v", err)
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
-	if err != nil {
-		t.Fatalf("reopen the workbook: %v", err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return &sheetBook{t: t, f: f, raw: buf.Bytes()}
-}
-
 func (b *sheetBook) raw1(sheet, cell string) string {
 	b.t.Helper()
 	v, err := b.f.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true})

@@ -105,8 +105,6 @@ func reasonOf(t *testing.T, r KPIRow, name string) string {
 	return v.Reason
 }
 
-const kpiOrder = "dso dso3m countback best add cei | not_due 1_30 31_60 61_90 over_90 | tti_median tti_p90 tti_mean within5 | unbilled | corr corr_amount | dun dun1 dun2 dun3 fees | auto auto_amount"
-
 // The worked example of KPIS.md: AR 300 explained by October's 120 (31
 // days), September's 100 (30 days) and 80 of August's 150 (16.53 days).
 func TestCountbackDSOWorkedExample(t *testing.T) {

@@ -214,19 +214,6 @@ func BenchmarkIncrementalRun(b *testing.B) {
 	}
 }
 
-func checkpoint(b *testing.B, wh *warehouse.Warehouse) {
-	b.Helper()
-	if _, err := wh.DB.Exec("CHECKPOINT"); err != nil {
-		b.Fatal(err)
-	}
-}
-
-func timed(b *testing.B, f func()) time.Duration {
-	start := time.Now()
-	f()
-	return time.Since(start)
-}
-
 func mustRun(b *testing.B, p *Pipeline, opts Options) {
 	b.Helper()
 	res, err := p.RunWith(context.Background(), "cli", opts)
