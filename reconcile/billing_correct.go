@@ -197,7 +197,12 @@ func CreateCorrection(ctx context.Context, db *sql.DB, s Settings, opt Correctio
 }
 
 func storeCorrection(ctx context.Context, db *sql.DB, run *Run, oi Invoice) error {
-	tx, err := db.BeginTx(ctx, nil)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -211,7 +216,7 @@ func storeCorrection(ctx context.Context, db *sql.DB, run *Run, oi Invoice) erro
 	if err := creditsHeld(ctx, tx, oi, credits); err != nil {
 		return err
 	}
-	if err := insertRun(ctx, tx, run, nil); err != nil {
+	if err := insertRun(ctx, conn, tx, run, nil); err != nil {
 		if isConflict(err) {
 			// A correction committed since the check above may hold them.
 			if held := creditsHeld(ctx, db, oi, credits); held != nil {

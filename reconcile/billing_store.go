@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -146,7 +147,7 @@ func createOnce(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) 
 		return nil, err
 	}
 	run.ID = fmt.Sprintf("BR-%s-%02d", run.Period, n+1)
-	if err := insertRun(ctx, tx, run, &staged{period: run.Period, budgets: budgets}); err != nil {
+	if err := insertRun(ctx, conn, tx, run, &staged{period: run.Period, budgets: budgets}); err != nil {
 		return nil, err
 	}
 	rec, err := audit.Append(ctx, tx, t, audit.Entry{Actor: opt.By, Action: "run_created", Entity: "billing_run", EntityID: run.ID,
@@ -185,35 +186,14 @@ func (st *staged) plain(l Line) bool {
 	return !capped
 }
 
-// insertRun writes a run, its invoices, lines, items and claims. Items
-// and claims go in one statement each (a run of a large firm holds
-// hundreds of thousands), as JSON arrays the database unpacks, or, with
-// st, mostly derived by the database from the staged candidates.
-func insertRun(ctx context.Context, tx *sql.Tx, run *Run, st *staged) error {
+// insertRun writes a run, its invoices, lines, items and claims. Lines
+// and items go through the Appender on conn (a run of a large firm holds
+// hundreds of thousands of items), inside tx; with st, most items and all
+// claims are derived by the database from the staged candidates.
+func insertRun(ctx context.Context, conn *sql.Conn, tx *sql.Tx, run *Run, st *staged) error {
 	if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_run"), run.ID, run.Kind, run.Period, run.PeriodEnd,
 		run.InvoiceDate, run.CreatedBy, run.CreatedAt, run.InputsHash, nullString(run.Reason)); err != nil {
 		return fmt.Errorf("billing: run %s: %w", run.ID, err)
-	}
-	type itemRow struct {
-		LineID   string `json:"line_id"`
-		ItemKey  string `json:"item_key"`
-		Quantity string `json:"quantity"`
-		Amount   string `json:"amount"`
-	}
-	type lineRow struct {
-		InvoiceID   string  `json:"invoice_id"`
-		LineID      string  `json:"line_id"`
-		Position    int     `json:"position"`
-		Kind        string  `json:"kind"`
-		ProjectCode *string `json:"project_code"`
-		Project     *string `json:"project"`
-		Task        *string `json:"task"`
-		Description string  `json:"description"`
-		Hours       *string `json:"hours"`
-		Rate        *string `json:"rate"`
-		Amount      string  `json:"amount"`
-		TaxRate     string  `json:"tax_rate"`
-		Manual      bool    `json:"manually_changed"`
 	}
 	type plainRow struct {
 		LineID      string `json:"line_id"`
@@ -223,8 +203,7 @@ func insertRun(ctx context.Context, tx *sql.Tx, run *Run, st *staged) error {
 		Task        string `json:"task"`
 		Rate        string `json:"rate"`
 	}
-	var items []itemRow
-	var lines []lineRow
+	var items, lines [][]driver.Value
 	var plain []plainRow
 	plainItems := 0
 	var claims []string
@@ -234,9 +213,8 @@ func insertRun(ctx context.Context, tx *sql.Tx, run *Run, st *staged) error {
 	}
 	for _, inv := range run.Invoices {
 		for _, l := range append(append([]Line{}, inv.Lines...), inv.WriteOffs...) {
-			lines = append(lines, lineRow{InvoiceID: inv.ID, LineID: l.ID, Position: l.Position, Kind: l.Kind, ProjectCode: optString(l.ProjectCode),
-				Project: optString(l.Project), Task: optString(l.Task), Description: l.Description, Hours: optDecimal(l.Hours), Rate: optDecimal(l.Rate),
-				Amount: l.Amount.String(), TaxRate: l.TaxRate.String(), Manual: l.ManuallyChanged})
+			lines = append(lines, []driver.Value{run.ID, inv.ID, l.ID, int32(l.Position), l.Kind, nullString(l.ProjectCode), nullString(l.Project),
+				nullString(l.Task), l.Description, nullDec(l.Hours), nullDec(l.Rate), l.Amount.String(), l.TaxRate.String(), l.ManuallyChanged})
 			if st.plain(l) {
 				plain = append(plain, plainRow{LineID: l.ID, CustomerID: inv.CustomerID, Currency: inv.Currency, ProjectCode: l.ProjectCode,
 					Task: l.Task, Rate: l.Rate.Decimal.String()})
@@ -244,7 +222,7 @@ func insertRun(ctx context.Context, tx *sql.Tx, run *Run, st *staged) error {
 				continue
 			}
 			for _, it := range l.Items {
-				items = append(items, itemRow{LineID: l.ID, ItemKey: it.Key, Quantity: it.Quantity.String(), Amount: it.Amount.String()})
+				items = append(items, []driver.Value{run.ID, l.ID, it.Key, it.Quantity.String(), it.Amount.String()})
 				key := it.Key
 				if inv.DocType == DocCreditNote {
 					key = creditClaim(inv.Corrects, it.Key)
@@ -256,18 +234,10 @@ func insertRun(ctx context.Context, tx *sql.Tx, run *Run, st *staged) error {
 			}
 		}
 	}
-	lb, err := json.Marshal(lines)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_lines"), run.ID, string(lb)); err != nil {
+	if err := appendRows(ctx, conn, sqlfiles.Query("billing_insert_lines"), lineColumns, lines); err != nil {
 		return fmt.Errorf("billing: run %s: lines: %w", run.ID, err)
 	}
-	ib, err := json.Marshal(items)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_line_items"), run.ID, string(ib)); err != nil {
+	if err := appendRows(ctx, conn, sqlfiles.Query("billing_insert_line_items"), itemColumns, items); err != nil {
 		return fmt.Errorf("billing: run %s: items: %w", run.ID, err)
 	}
 	if st != nil {

@@ -162,21 +162,20 @@ FROM (SELECT unnest(from_json($2::VARCHAR, '[{"invoice_id":"VARCHAR","position":
     "corrects_date":"VARCHAR"}]'), recursive := true)) i;
 
 -- name: billing_insert_lines
--- $2: a JSON array of lines (decimals as strings, exact to their scale).
+-- The lines appended by reconcile.appendRows (decimals as text, exact to
+-- their scale).
 INSERT INTO billing.lines (run_id, invoice_id, line_id, position, kind, project_code, project, task, description,
     hours, rate, amount, tax_rate, manually_changed)
-SELECT $1, l.invoice_id, l.line_id, l.position, l.kind, l.project_code, l.project, l.task, l.description,
-       l.hours::DECIMAL(18,4), l.rate::DECIMAL(18,4), l.amount::DECIMAL(18,2), l.tax_rate::DECIMAL(5,2), l.manually_changed
-FROM (SELECT unnest(from_json($2::VARCHAR, '[{"invoice_id":"VARCHAR","line_id":"VARCHAR","position":"INTEGER","kind":"VARCHAR",
-    "project_code":"VARCHAR","project":"VARCHAR","task":"VARCHAR","description":"VARCHAR","hours":"VARCHAR","rate":"VARCHAR",
-    "amount":"VARCHAR","tax_rate":"VARCHAR","manually_changed":"BOOLEAN"}]'), recursive := true)) l;
+SELECT run_id, invoice_id, line_id, position, kind, project_code, project, task, description,
+       hours::DECIMAL(18,4), rate::DECIMAL(18,4), amount::DECIMAL(18,2), tax_rate::DECIMAL(5,2), manually_changed
+FROM appended_data;
 
 -- name: billing_insert_line_items
--- $2: a JSON array of {line_id, item_key, quantity, amount} (decimals as
--- strings; amounts are kept to 4 decimals, rounded half away from zero).
+-- The items appended by reconcile.appendRows (decimals as text; amounts
+-- are kept to 4 decimals, rounded half away from zero).
 INSERT INTO billing.line_items (run_id, line_id, item_key, quantity, amount)
-SELECT $1, e.line_id, e.item_key, e.quantity::DECIMAL(18,4), round(e.amount::DECIMAL(38,10), 4)::DECIMAL(18,4)
-FROM (SELECT unnest(from_json($2::VARCHAR, '[{"line_id":"VARCHAR","item_key":"VARCHAR","quantity":"VARCHAR","amount":"VARCHAR"}]'), recursive := true)) e;
+SELECT run_id, line_id, item_key, quantity::DECIMAL(18,4), round(amount::DECIMAL(38,10), 4)::DECIMAL(18,4)
+FROM appended_data;
 
 -- name: billing_insert_claims
 -- $1: a JSON array of item keys. The primary key refuses an item another
