@@ -16,7 +16,8 @@
 // Go CPU profile of the phase); with -pg it copies the core
 // tables into a throwaway PostgreSQL cluster (initdb and pg_ctl from
 // -pg-bin, on 127.0.0.1, in a temp dir, removed afterwards) and times six
-// reconciliation queries on both engines, pair by pair. Results are
+// reconciliation queries on both engines, pair by pair (each engine at its
+// fastest formulation of a query, where there is more than one). Results are
 // printed as one JSON object per phase.
 package main
 
@@ -356,31 +357,75 @@ func reconcilePhase(ctx context.Context, wh *warehouse.Warehouse, o options) err
 }
 
 // pgQueries are the reconciliation queries timed on both engines, written
-// in SQL both understand, over the same core tables.
-var pgQueries = []struct{ name, sql string }{
-	{"unbilled_per_project", `SELECT project_code, count(*), sum(round(hours * rate, 2)) FROM core_time_entries
-		WHERE approved AND billable AND NOT billed AND work_date <= DATE '2026-03-31' GROUP BY project_code`},
-	{"double_billed", `SELECT count(*), sum(round(hours * entry_rate, 2)) FROM (
+// in SQL both understand, over the same core tables. A query may come in
+// more than one formulation (the one takt's models use, and the plain
+// one): each engine is timed on every formulation and its fastest counts,
+// so that neither engine is judged by a form that suits only the other.
+var pgQueries = []struct {
+	name  string
+	forms []pgForm
+}{
+	{"unbilled_per_project", []pgForm{{"plain", `SELECT project_code, count(*), sum(round(hours * rate, 2)) FROM core_time_entries
+		WHERE approved AND billable AND NOT billed AND work_date <= DATE '2026-03-31' GROUP BY project_code`}}},
+	{"double_billed", []pgForm{
+		{"plain", `SELECT count(*), sum(round(hours * entry_rate, 2)) FROM (
 		SELECT hours, entry_rate, row_number() OVER (PARTITION BY external_reference_id ORDER BY created_at, entry_id) AS n
 		FROM core_time_entries WHERE billed AND external_reference_id IS NOT NULL) d WHERE n > 1`},
-	{"rate_mismatch", `SELECT count(*), sum(round(hours * (entry_rate - card_rate), 2)) FROM core_time_entries
-		WHERE approved AND billable AND card_rate IS NOT NULL AND entry_rate IS NOT NULL AND entry_rate <> card_rate`},
-	{"draft_run_per_customer_month", `SELECT customer_id, currency, sum(net) AS net, round(sum(net) * 0.19, 2) AS tax FROM (
+		// As reconcile.exceptions does it: the repeated references first,
+		// then only their entries ordered.
+		{"repeated_first", `SELECT count(*), sum(round(hours * entry_rate, 2)) FROM (
+		SELECT hours, entry_rate, row_number() OVER (PARTITION BY external_reference_id ORDER BY created_at, entry_id) AS n
+		FROM core_time_entries WHERE billed AND external_reference_id IN (
+			SELECT external_reference_id FROM core_time_entries WHERE billed AND external_reference_id IS NOT NULL
+			GROUP BY external_reference_id HAVING count(*) > 1)) d WHERE n > 1`}}},
+	{"rate_mismatch", []pgForm{{"plain", `SELECT count(*), sum(round(hours * (entry_rate - card_rate), 2)) FROM core_time_entries
+		WHERE approved AND billable AND card_rate IS NOT NULL AND entry_rate IS NOT NULL AND entry_rate <> card_rate`}}},
+	{"draft_run_per_customer_month", []pgForm{{"plain", `SELECT customer_id, currency, sum(net) AS net, round(sum(net) * 0.19, 2) AS tax FROM (
 		SELECT customer_id, currency, project_code, task_name, rate, round(sum(hours) * rate, 2) AS net
 		FROM core_time_entries WHERE approved AND billable AND NOT billed AND work_date BETWEEN DATE '2026-03-01' AND DATE '2026-03-31'
-		GROUP BY customer_id, currency, project_code, task_name, rate) l GROUP BY customer_id, currency`},
-	{"over_budget", `SELECT project_id, sum(LEAST(hours, cum - allowed)) FROM (
+		GROUP BY customer_id, currency, project_code, task_name, rate) l GROUP BY customer_id, currency`}}},
+	{"over_budget", []pgForm{
+		{"plain", `SELECT project_id, sum(LEAST(hours, cum - allowed)) FROM (
 		SELECT e.project_id, e.hours, p.budget_hours AS allowed,
 		       sum(e.hours) OVER (PARTITION BY e.project_id ORDER BY e.work_date, e.entry_id) AS cum
 		FROM core_time_entries e JOIN core_projects p ON p.project_id = e.project_id
 		WHERE e.approved AND p.budget_hours IS NOT NULL) x WHERE cum > allowed GROUP BY project_id`},
-	{"invoice_lines_vs_entries", `SELECT count(*) FROM (
+		// As reconcile.exceptions does it: the running total per day
+		// first, entries ordered only on the days that cross the budget.
+		{"days_first", `SELECT project_id, sum(LEAST(hours, cum - allowed)) FROM (
+		SELECT e.project_id, e.hours, d.allowed,
+		       d.before_day + sum(e.hours) OVER (PARTITION BY e.project_id, e.work_date ORDER BY e.entry_id) AS cum
+		FROM core_time_entries e
+		JOIN (SELECT project_id, work_date, allowed, before_day FROM (
+		        SELECT e.project_id, e.work_date, max(p.budget_hours) AS allowed, sum(e.hours) AS day_hours,
+		               coalesce(sum(sum(e.hours)) OVER (PARTITION BY e.project_id ORDER BY e.work_date
+		                                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before_day
+		        FROM core_time_entries e JOIN core_projects p ON p.project_id = e.project_id
+		        WHERE e.approved AND p.budget_hours IS NOT NULL GROUP BY e.project_id, e.work_date) dd
+		      WHERE before_day + day_hours > allowed) d ON d.project_id = e.project_id AND d.work_date = e.work_date
+		WHERE e.approved) x WHERE cum > allowed GROUP BY project_id`}}},
+	{"invoice_lines_vs_entries", []pgForm{{"plain", `SELECT count(*) FROM (
 		SELECT coalesce(e.invoice_id, l.invoice_id) AS invoice_id, coalesce(e.hours, 0) - coalesce(l.hours, 0) AS diff
 		FROM (SELECT invoice_id, project_id, entry_rate AS rate, sum(hours) AS hours FROM core_time_entries
 		      WHERE invoice_id IS NOT NULL GROUP BY invoice_id, project_id, entry_rate) e
 		FULL JOIN (SELECT invoice_id, project_id, unit_price AS rate, sum(quantity) AS hours FROM staging_harvest_invoice_lines
 		      WHERE kind = 'Service' GROUP BY invoice_id, project_id, unit_price) l
-		ON l.invoice_id = e.invoice_id AND l.project_id = e.project_id AND l.rate = e.rate) d WHERE diff <> 0`},
+		ON l.invoice_id = e.invoice_id AND l.project_id = e.project_id AND l.rate = e.rate) d WHERE diff <> 0`}}},
+}
+
+// pgForm is one formulation of a query.
+type pgForm struct{ name, sql string }
+
+// fastest is an engine's best time of a query over its formulations.
+type fastest struct {
+	ms   float64
+	form string
+}
+
+func (f *fastest) take(form string, ms float64) {
+	if f.form == "" || ms < f.ms {
+		f.ms, f.form = ms, form
+	}
 }
 
 var pgTimeRe = regexp.MustCompile(`Time: ([0-9.]+) ms`)
@@ -399,17 +444,18 @@ func pgPhase(ctx context.Context, wh *warehouse.Warehouse, o options) error {
 			return err
 		}
 	}
-	duck := map[string]float64{}
+	duck := map[string]*fastest{}
 	for _, q := range pgQueries {
-		best := 1e18
-		for range 2 {
-			start := time.Now()
-			if _, err := countRows(ctx, wh, q.sql); err != nil {
-				return fmt.Errorf("duckdb %s: %w", q.name, err)
+		duck[q.name] = &fastest{}
+		for _, f := range q.forms {
+			for range 2 {
+				start := time.Now()
+				if _, err := countRows(ctx, wh, f.sql); err != nil {
+					return fmt.Errorf("duckdb %s (%s): %w", q.name, f.name, err)
+				}
+				duck[q.name].take(f.name, float64(time.Since(start).Microseconds())/1000)
 			}
-			best = min(best, float64(time.Since(start).Microseconds())/1000)
 		}
-		duck[q.name] = best
 	}
 	tmp, err := os.MkdirTemp("", "takt-bench-pg-")
 	if err != nil {
@@ -468,26 +514,31 @@ func pgPhase(ctx context.Context, wh *warehouse.Warehouse, o options) error {
 	}
 	loadPG := time.Since(loadStart)
 	pairs := map[string]any{}
-	for _, q := range pgQueries {
-		best := 1e18
-		for range 2 {
-			out, err := psql(q.sql)
-			if err != nil {
-				return fmt.Errorf("postgres %s: %w\n%s", q.name, err, out)
-			}
-			m := pgTimeRe.FindStringSubmatch(out)
-			if m == nil {
-				return fmt.Errorf("postgres %s: no timing in %q", q.name, out)
-			}
-			ms, _ := strconv.ParseFloat(m[1], 64)
-			best = min(best, ms)
-		}
-		pairs[q.name] = map[string]any{"duckdb_ms": round1(duck[q.name]), "postgres_ms": round1(best), "ratio": round1(best / duck[q.name])}
-	}
 	sumD, sumP := 0.0, 0.0
 	for _, q := range pgQueries {
-		sumD += duck[q.name]
-		sumP += pairs[q.name].(map[string]any)["postgres_ms"].(float64)
+		pg := &fastest{}
+		for _, f := range q.forms {
+			for range 2 {
+				out, err := psql(f.sql)
+				if err != nil {
+					return fmt.Errorf("postgres %s (%s): %w\n%s", q.name, f.name, err, out)
+				}
+				m := pgTimeRe.FindStringSubmatch(out)
+				if m == nil {
+					return fmt.Errorf("postgres %s (%s): no timing in %q", q.name, f.name, out)
+				}
+				ms, _ := strconv.ParseFloat(m[1], 64)
+				pg.take(f.name, ms)
+			}
+		}
+		d := duck[q.name]
+		pair := map[string]any{"duckdb_ms": round1(d.ms), "postgres_ms": round1(pg.ms), "ratio": round1(pg.ms / d.ms)}
+		if len(q.forms) > 1 {
+			pair["duckdb_form"], pair["postgres_form"] = d.form, pg.form
+		}
+		pairs[q.name] = pair
+		sumD += d.ms
+		sumP += pg.ms
 	}
 	report("pg", o.entries, map[string]any{"pairs": pairs, "duckdb_total_ms": round1(sumD), "postgres_total_ms": round1(sumP),
 		"ratio_total": round1(sumP / sumD), "postgres_load_s": secs(loadPG)})
