@@ -397,8 +397,15 @@ func runSummary(r *Run) map[string]any {
 
 func inputsHash(cands []Candidate, budgets map[string]Budget, s Settings, invoiceDate time.Time) string {
 	h := sha256.New()
+	// key|customer|currency|hours|rate|amount, a line per candidate,
+	// built without fmt: a large firm's run has hundreds of thousands.
+	var b []byte
 	for _, c := range cands {
-		fmt.Fprintf(h, "%s|%s|%s|%s|%s|%s\n", c.Key, c.CustomerID, c.Currency, c.Hours.String(), c.Rate.Decimal.String(), c.Amount.String())
+		b = append(b[:0], c.Key...)
+		for _, v := range [...]string{c.CustomerID, c.Currency, c.Hours.String(), c.Rate.Decimal.String(), c.Amount.String()} {
+			b = append(append(b, '|'), v...)
+		}
+		h.Write(append(b, '\n'))
 	}
 	codes := make([]string, 0, len(budgets))
 	for k := range budgets {
@@ -429,6 +436,12 @@ type candidateRow struct {
 // by an open run, deferred to a later period, without a customer or
 // without a rate are left out; held lists the runs holding items.
 func loadCandidates(ctx context.Context, conn *sql.Conn, period string) (cands []Candidate, held []string, err error) {
+	// Sized once: a large firm's run reads hundreds of thousands.
+	var n int
+	if err := conn.QueryRowContext(ctx, sqlfiles.Query("billing_count_candidates")).Scan(&n); err != nil {
+		return nil, nil, fmt.Errorf("billing: read unbilled work: %w", err)
+	}
+	cands = make([]Candidate, 0, n)
 	heldBy := map[string]bool{}
 	err = scanCandidateRows(ctx, conn, func(r *candidateRow) error {
 		c := Candidate{Key: r.key, CustomerID: r.customerID, Customer: r.customer, ProjectCode: r.projectCode, Project: r.project,
@@ -588,25 +601,30 @@ func fxLookup(ctx context.Context, q querier, invoiceDate time.Time) (func(curre
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	// The rate files' rate of each currency, read once per currency; nil
+	// when the files have none.
 	fromFiles := map[string]*FX{}
 	return func(currency, customerID string) (*FX, error) {
 		if n > 0 {
-			if r, ok := fromFiles[currency]; ok {
-				return r, nil
-			}
-			var rate string
-			var day time.Time
-			err := q.QueryRowContext(ctx, sqlfiles.Query("billing_fx_from_files"), currency, invoiceDate).Scan(&rate, &day)
-			switch {
-			case err == nil:
-				d, err := decimal.NewFromString(rate)
-				if err != nil {
-					return nil, err
+			r, ok := fromFiles[currency]
+			if !ok {
+				var rate string
+				var day time.Time
+				err := q.QueryRowContext(ctx, sqlfiles.Query("billing_fx_from_files"), currency, invoiceDate).Scan(&rate, &day)
+				switch {
+				case err == nil:
+					d, err := decimal.NewFromString(rate)
+					if err != nil {
+						return nil, err
+					}
+					r = &FX{Rate: d, Date: day, Source: "fx_rates"}
+				case !errors.Is(err, sql.ErrNoRows):
+					return nil, fmt.Errorf("billing: fx rate of %s: %w", currency, err)
 				}
-				fromFiles[currency] = &FX{Rate: d, Date: day, Source: "fx_rates"}
-				return fromFiles[currency], nil
-			case !errors.Is(err, sql.ErrNoRows):
-				return nil, fmt.Errorf("billing: fx rate of %s: %w", currency, err)
+				fromFiles[currency] = r
+			}
+			if r != nil {
+				return r, nil
 			}
 		}
 		for _, k := range []key{{"own", currency, customerID}, {"known", currency, ""}, {"unknown", currency, ""}} {

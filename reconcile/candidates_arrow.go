@@ -35,8 +35,9 @@ func scanCandidateRows(ctx context.Context, conn *sql.Conn, fn func(*candidateRo
 			return fmt.Errorf("billing: read unbilled work: %w", err)
 		}
 		defer rdr.Release()
+		names := map[string]string{}
 		for rdr.Next() {
-			if err := scanCandidateBatch(rdr.RecordBatch(), fn); err != nil {
+			if err := scanCandidateBatch(rdr.RecordBatch(), names, fn); err != nil {
 				return err
 			}
 		}
@@ -44,7 +45,10 @@ func scanCandidateRows(ctx context.Context, conn *sql.Conn, fn func(*candidateRo
 	})
 }
 
-func scanCandidateBatch(rec arrow.RecordBatch, fn func(*candidateRow) error) error {
+// scanCandidateBatch passes each row of rec to fn. Customers, projects,
+// tasks and currencies repeat across hundreds of thousands of rows: each
+// distinct text is copied once and kept in names.
+func scanCandidateBatch(rec arrow.RecordBatch, names map[string]string, fn func(*candidateRow) error) error {
 	if rec.NumCols() != 13 {
 		return fmt.Errorf("billing: read unbilled work: %d columns, want 13", rec.NumCols())
 	}
@@ -71,6 +75,18 @@ func scanCandidateBatch(rec arrow.RecordBatch, fn func(*candidateRow) error) err
 		}
 		return strings.Clone(str[col].Value(i))
 	}
+	name := func(col, i int) string {
+		if str[col].IsNull(i) {
+			return ""
+		}
+		v := str[col].Value(i)
+		if n, ok := names[v]; ok {
+			return n
+		}
+		n := strings.Clone(v)
+		names[n] = n
+		return n
+	}
 	opt := func(col, i int) sql.NullString {
 		if str[col].IsNull(i) {
 			return sql.NullString{}
@@ -78,8 +94,8 @@ func scanCandidateBatch(rec arrow.RecordBatch, fn func(*candidateRow) error) err
 		return sql.NullString{String: strings.Clone(str[col].Value(i)), Valid: true}
 	}
 	for i := 0; i < int(rec.NumRows()); i++ {
-		r := candidateRow{key: text(0, i), customerID: text(1, i), customer: text(2, i), projectCode: text(3, i), project: text(4, i),
-			task: text(5, i), hours: opt(7, i), rate: opt(8, i), amount: opt(9, i), currency: text(10, i), claimedBy: opt(11, i),
+		r := candidateRow{key: text(0, i), customerID: name(1, i), customer: name(2, i), projectCode: name(3, i), project: name(4, i),
+			task: name(5, i), hours: opt(7, i), rate: opt(8, i), amount: opt(9, i), currency: name(10, i), claimedBy: opt(11, i),
 			notBefore: opt(12, i)}
 		if !days.IsNull(i) {
 			r.workDate = days.Value(i).ToTime().UTC()

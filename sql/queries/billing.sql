@@ -43,6 +43,9 @@ SELECT item_key, customer_id, customer, project_code, project, task, work_date,
 FROM temp.billing_candidates
 ORDER BY item_key;
 
+-- name: billing_count_candidates
+SELECT count(*) FROM temp.billing_candidates;
+
 -- name: billing_drop_candidates
 DROP TABLE IF EXISTS temp.billing_candidates;
 
