@@ -311,20 +311,12 @@ type invoiceRow struct {
 	CorrectsDate  *string `json:"corrects_date"`
 }
 
-// optString and optDecimal give a JSON row's optional fields: null when
-// empty.
+// optString gives a JSON row's optional field: null when empty.
 func optString(v string) *string {
 	if v == "" {
 		return nil
 	}
 	return &v
-}
-
-func optDecimal(d decimal.NullDecimal) *string {
-	if !d.Valid {
-		return nil
-	}
-	return optString(d.Decimal.String())
 }
 
 // insertInvoices writes a run's invoices in one statement: a run of a

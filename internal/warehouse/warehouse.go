@@ -83,12 +83,6 @@ func Open(ctx context.Context, path string, opts Options) (*Warehouse, error) {
 			"SET threads = " + strconv.Itoa(threads),
 			"SET memory_limit = '" + limit + "'",
 			"SET TimeZone = 'UTC'",
-			// A join whose other side has up to 10,000 keys
-			// filters the table scan by those keys (DuckDB's default is
-			// 50): reconciliation picks the few findings among millions
-			// of time entries by row id, and the scan then reads only
-			// their rows instead of every column of every entry.
-			"SET dynamic_or_filter_threshold = 10000",
 		} {
 			if _, err := ex.ExecContext(context.Background(), stmt, nil); err != nil {
 				return err
