@@ -16,17 +16,35 @@ type column struct {
 	typ  duckdb.Type
 }
 
-// lineColumns and itemColumns are the rows of billing_insert_lines and
-// billing_insert_line_items. Decimals travel as their exact text and are
-// cast by the query to the column's scale: the Appender would take a Go
-// number as an unscaled value (see DESIGN.md, pitfalls).
+// The rows of a run as the billing_insert_* queries read them. Decimals
+// and dates travel as their exact text and are
+// cast by the query: the Appender would take a Go number as an unscaled
+// decimal and a time in another zone as the day before (DESIGN.md,
+// pitfalls).
 var (
 	lineColumns = []column{{"run_id", duckdb.TYPE_VARCHAR}, {"invoice_id", duckdb.TYPE_VARCHAR}, {"line_id", duckdb.TYPE_VARCHAR},
 		{"position", duckdb.TYPE_INTEGER}, {"kind", duckdb.TYPE_VARCHAR}, {"project_code", duckdb.TYPE_VARCHAR},
 		{"project", duckdb.TYPE_VARCHAR}, {"task", duckdb.TYPE_VARCHAR}, {"description", duckdb.TYPE_VARCHAR},
 		{"hours", duckdb.TYPE_VARCHAR}, {"rate", duckdb.TYPE_VARCHAR}, {"amount", duckdb.TYPE_VARCHAR},
 		{"tax_rate", duckdb.TYPE_VARCHAR}, {"manually_changed", duckdb.TYPE_BOOLEAN}}
-	itemColumns = []column{{"run_id", duckdb.TYPE_VARCHAR}, {"line_id", duckdb.TYPE_VARCHAR}, {"item_key", duckdb.TYPE_VARCHAR},
+	invoiceColumns = []column{{"run_id", duckdb.TYPE_VARCHAR}, {"invoice_id", duckdb.TYPE_VARCHAR}, {"position", duckdb.TYPE_INTEGER},
+		{"doc_type", duckdb.TYPE_VARCHAR}, {"customer_id", duckdb.TYPE_VARCHAR}, {"customer", duckdb.TYPE_VARCHAR},
+		{"country", duckdb.TYPE_VARCHAR}, {"vat_id", duckdb.TYPE_VARCHAR}, {"xero_contact_id", duckdb.TYPE_VARCHAR},
+		{"currency", duckdb.TYPE_VARCHAR}, {"vat_case", duckdb.TYPE_VARCHAR}, {"net", duckdb.TYPE_VARCHAR}, {"tax", duckdb.TYPE_VARCHAR},
+		{"gross", duckdb.TYPE_VARCHAR}, {"tax_breakdown", duckdb.TYPE_VARCHAR}, {"payment_days", duckdb.TYPE_INTEGER},
+		{"due_date", duckdb.TYPE_VARCHAR}, {"skonto_percent", duckdb.TYPE_VARCHAR}, {"skonto_days", duckdb.TYPE_INTEGER},
+		{"skonto_date", duckdb.TYPE_VARCHAR}, {"skonto_amount", duckdb.TYPE_VARCHAR}, {"notes", duckdb.TYPE_VARCHAR},
+		{"fx_rate", duckdb.TYPE_VARCHAR}, {"fx_date", duckdb.TYPE_VARCHAR}, {"fx_source", duckdb.TYPE_VARCHAR},
+		{"base_currency", duckdb.TYPE_VARCHAR}, {"base_net", duckdb.TYPE_VARCHAR}, {"base_tax", duckdb.TYPE_VARCHAR},
+		{"base_gross", duckdb.TYPE_VARCHAR}, {"corrects_run_id", duckdb.TYPE_VARCHAR}, {"corrects_invoice_id", duckdb.TYPE_VARCHAR},
+		{"corrects_number", duckdb.TYPE_VARCHAR}, {"corrects_date", duckdb.TYPE_VARCHAR}}
+	// plainColumns are the time lines whose items billing_insert_time_items
+	// takes from the staged candidates.
+	plainColumns = []column{{"run_id", duckdb.TYPE_VARCHAR}, {"line_id", duckdb.TYPE_VARCHAR}, {"customer_id", duckdb.TYPE_VARCHAR},
+		{"currency", duckdb.TYPE_VARCHAR}, {"project_code", duckdb.TYPE_VARCHAR}, {"task", duckdb.TYPE_VARCHAR},
+		{"rate", duckdb.TYPE_VARCHAR}, {"period", duckdb.TYPE_VARCHAR}}
+	claimColumns = []column{{"item_key", duckdb.TYPE_VARCHAR}, {"run_id", duckdb.TYPE_VARCHAR}}
+	itemColumns  = []column{{"run_id", duckdb.TYPE_VARCHAR}, {"line_id", duckdb.TYPE_VARCHAR}, {"item_key", duckdb.TYPE_VARCHAR},
 		{"quantity", duckdb.TYPE_VARCHAR}, {"amount", duckdb.TYPE_VARCHAR}}
 )
 

@@ -247,18 +247,10 @@ func refreshTotals(ctx context.Context, tx *sql.Tx, s Settings, r *Run, inv *Inv
 		// were made with.
 		inv.Notes = notes(*inv, s, r.InvoiceDate)
 	}
-	breakdown := make([]map[string]string, 0, len(inv.TaxBreakdown))
-	for _, t := range inv.TaxBreakdown {
-		breakdown = append(breakdown, map[string]string{"rate": t.Rate.StringFixed(2), "base": t.Base.StringFixed(2), "tax": t.Tax.StringFixed(2)})
-	}
-	tb, _ := json.Marshal(breakdown)
-	nb, _ := json.Marshal(inv.Notes)
-	var bn, bt, bg any
-	if inv.Currency == inv.BaseCurrency || inv.FX != nil {
-		bn, bt, bg = inv.BaseNet.String(), inv.BaseTax.String(), inv.BaseGross.String()
-	}
+	breakdown, notes := invoiceTexts(*inv)
+	bn, bt, bg := baseAmounts(*inv)
 	_, err := tx.ExecContext(ctx, sqlfiles.Query("billing_update_totals"), r.ID, inv.ID, inv.Net.String(), inv.Tax.String(),
-		inv.Gross.String(), string(tb), skAmt, string(nb), bn, bt, bg)
+		inv.Gross.String(), breakdown, skAmt, notes, bn, bt, bg)
 	return err
 }
 

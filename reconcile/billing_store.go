@@ -195,34 +195,25 @@ func insertRun(ctx context.Context, conn *sql.Conn, tx *sql.Tx, run *Run, st *st
 		run.InvoiceDate, run.CreatedBy, run.CreatedAt, run.InputsHash, nullString(run.Reason)); err != nil {
 		return fmt.Errorf("billing: run %s: %w", run.ID, err)
 	}
-	type plainRow struct {
-		LineID      string `json:"line_id"`
-		CustomerID  string `json:"customer_id"`
-		Currency    string `json:"currency"`
-		ProjectCode string `json:"project_code"`
-		Task        string `json:"task"`
-		Rate        string `json:"rate"`
-	}
-	var items, lines [][]driver.Value
-	var plain []plainRow
-	plainItems := 0
+	var invoices, lines, items, plain [][]driver.Value
 	var claims []string
 	claimed := map[string]bool{}
-	if err := insertInvoices(ctx, tx, run.ID, run.Invoices); err != nil {
-		return err
-	}
+	plainItems := 0
 	for _, inv := range run.Invoices {
+		invoices = append(invoices, invoiceValues(run.ID, inv))
 		for _, l := range append(append([]Line{}, inv.Lines...), inv.WriteOffs...) {
 			lines = append(lines, []driver.Value{run.ID, inv.ID, l.ID, int32(l.Position), l.Kind, nullString(l.ProjectCode), nullString(l.Project),
 				nullString(l.Task), l.Description, nullDec(l.Hours), nullDec(l.Rate), l.Amount.String(), l.TaxRate.String(), l.ManuallyChanged})
 			if st.plain(l) {
-				plain = append(plain, plainRow{LineID: l.ID, CustomerID: inv.CustomerID, Currency: inv.Currency, ProjectCode: l.ProjectCode,
-					Task: l.Task, Rate: l.Rate.Decimal.String()})
+				plain = append(plain, []driver.Value{run.ID, l.ID, inv.CustomerID, inv.Currency, l.ProjectCode, l.Task, l.Rate.Decimal.String(), st.period})
 				plainItems += len(l.Items)
 				continue
 			}
 			for _, it := range l.Items {
 				items = append(items, []driver.Value{run.ID, l.ID, it.Key, it.Quantity.String(), it.Amount.String()})
+				if st != nil {
+					continue // claimed from the stored items below
+				}
 				key := it.Key
 				if inv.DocType == DocCreditNote {
 					key = creditClaim(inv.Corrects, it.Key)
@@ -234,35 +225,39 @@ func insertRun(ctx context.Context, conn *sql.Conn, tx *sql.Tx, run *Run, st *st
 			}
 		}
 	}
-	if err := appendRows(ctx, conn, sqlfiles.Query("billing_insert_lines"), lineColumns, lines); err != nil {
-		return fmt.Errorf("billing: run %s: lines: %w", run.ID, err)
-	}
-	if err := appendRows(ctx, conn, sqlfiles.Query("billing_insert_line_items"), itemColumns, items); err != nil {
-		return fmt.Errorf("billing: run %s: items: %w", run.ID, err)
+	for _, r := range []struct {
+		what, query string
+		cols        []column
+		rows        [][]driver.Value
+	}{
+		{"invoices", "billing_insert_invoices", invoiceColumns, invoices},
+		{"lines", "billing_insert_lines", lineColumns, lines},
+		{"items", "billing_insert_line_items", itemColumns, items},
+		{"items", "billing_insert_time_items", plainColumns, plain},
+	} {
+		if err := appendRows(ctx, conn, sqlfiles.Query(r.query), r.cols, r.rows); err != nil {
+			return fmt.Errorf("billing: run %s: %s: %w", run.ID, r.what, err)
+		}
 	}
 	if st != nil {
-		pb, err := json.Marshal(plain)
-		if err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_time_items"), run.ID, string(pb), st.period)
-		if err != nil {
+		// The database must find exactly the items the build billed.
+		var n int
+		if err := tx.QueryRowContext(ctx, sqlfiles.Query("billing_count_run_items"), run.ID).Scan(&n); err != nil {
 			return fmt.Errorf("billing: run %s: items: %w", run.ID, err)
 		}
-		// The database must find exactly the items the build billed.
-		if n, err := res.RowsAffected(); err != nil || n != int64(plainItems) {
-			return fmt.Errorf("billing: run %s: the staged work gives %d time items, the run bills %d (%v): create the run again", run.ID, n, plainItems, err)
+		if n != len(items)+plainItems {
+			return fmt.Errorf("billing: run %s: the staged work gives %d items, the run bills %d: create the run again", run.ID, n, len(items)+plainItems)
 		}
 		if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_run_claims"), run.ID); err != nil {
 			return fmt.Errorf("billing: run %s: claim its work: %w", run.ID, err)
 		}
 		return nil
 	}
-	cb, err := json.Marshal(claims)
-	if err != nil {
-		return err
+	rows := make([][]driver.Value, len(claims))
+	for i, k := range claims {
+		rows[i] = []driver.Value{k, run.ID}
 	}
-	if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_claims"), string(cb), run.ID); err != nil {
+	if err := appendRows(ctx, conn, sqlfiles.Query("billing_insert_claims"), claimColumns, rows); err != nil {
 		return fmt.Errorf("billing: run %s: claim its work: %w", run.ID, err)
 	}
 	return nil
@@ -274,91 +269,46 @@ func creditClaim(ref *DocRef, itemKey string) string {
 	return "credit:" + ref.RunID + "/" + ref.InvoiceID + ":" + itemKey
 }
 
-// invoiceRow is an invoice as billing_insert_invoices reads it: decimals
-// and dates as strings, absent values as JSON null.
-type invoiceRow struct {
-	InvoiceID     string  `json:"invoice_id"`
-	Position      int     `json:"position"`
-	DocType       string  `json:"doc_type"`
-	CustomerID    string  `json:"customer_id"`
-	Customer      string  `json:"customer"`
-	Country       *string `json:"country"`
-	VATID         *string `json:"vat_id"`
-	XeroContactID *string `json:"xero_contact_id"`
-	Currency      string  `json:"currency"`
-	VATCase       string  `json:"vat_case"`
-	Net           string  `json:"net"`
-	Tax           string  `json:"tax"`
-	Gross         string  `json:"gross"`
-	TaxBreakdown  string  `json:"tax_breakdown"`
-	PaymentDays   int     `json:"payment_days"`
-	DueDate       string  `json:"due_date"`
-	SkontoPercent *string `json:"skonto_percent"`
-	SkontoDays    *int    `json:"skonto_days"`
-	SkontoDate    *string `json:"skonto_date"`
-	SkontoAmount  *string `json:"skonto_amount"`
-	Notes         string  `json:"notes"`
-	FXRate        *string `json:"fx_rate"`
-	FXDate        *string `json:"fx_date"`
-	FXSource      *string `json:"fx_source"`
-	BaseCurrency  string  `json:"base_currency"`
-	BaseNet       *string `json:"base_net"`
-	BaseTax       *string `json:"base_tax"`
-	BaseGross     *string `json:"base_gross"`
-	CorrectsRun   *string `json:"corrects_run_id"`
-	CorrectsInv   *string `json:"corrects_invoice_id"`
-	CorrectsNum   *string `json:"corrects_number"`
-	CorrectsDate  *string `json:"corrects_date"`
+// invoiceValues is an invoice as billing_insert_invoices reads it
+// (invoiceColumns): decimals and dates as text.
+func invoiceValues(runID string, inv Invoice) []driver.Value {
+	breakdown, notes := invoiceTexts(inv)
+	baseNet, baseTax, baseGross := baseAmounts(inv)
+	var skPct, skDays, skDate, skAmt, fxRate, fxDate, fxSource, cRun, cInv, cNum, cDate driver.Value
+	if sk := inv.Skonto; sk != nil {
+		skPct, skDays, skDate, skAmt = sk.Percent.String(), int32(sk.Days), sk.Date.Format(time.DateOnly), sk.Amount.String()
+	}
+	if fx := inv.FX; fx != nil {
+		fxRate, fxDate, fxSource = fx.Rate.String(), fx.Date.Format(time.DateOnly), nullString(fx.Source)
+	}
+	if c := inv.Corrects; c != nil {
+		cRun, cInv, cNum, cDate = nullString(c.RunID), nullString(c.InvoiceID), nullString(c.Number), c.Date.Format(time.DateOnly)
+	}
+	return []driver.Value{runID, inv.ID, int32(inv.Position), inv.DocType, inv.CustomerID, inv.Customer, nullString(inv.Country),
+		nullString(inv.VATID), nullString(inv.XeroContactID), inv.Currency, inv.VATCase, inv.Net.String(), inv.Tax.String(),
+		inv.Gross.String(), breakdown, int32(inv.PaymentDays), inv.DueDate.Format(time.DateOnly), skPct, skDays, skDate, skAmt,
+		notes, fxRate, fxDate, fxSource, inv.BaseCurrency, baseNet, baseTax, baseGross, cRun, cInv, cNum, cDate}
 }
 
-// optString gives a JSON row's optional field: null when empty.
-func optString(v string) *string {
-	if v == "" {
-		return nil
+// invoiceTexts are the JSON texts stored with an invoice: its VAT per
+// rate ([{rate, base, tax}]) and the notes printed on it.
+func invoiceTexts(inv Invoice) (breakdown, notes string) {
+	rates := make([]map[string]string, 0, len(inv.TaxBreakdown))
+	for _, t := range inv.TaxBreakdown {
+		rates = append(rates, map[string]string{"rate": t.Rate.StringFixed(2), "base": t.Base.StringFixed(2), "tax": t.Tax.StringFixed(2)})
 	}
-	return &v
+	b, _ := json.Marshal(rates)
+	n, _ := json.Marshal(inv.Notes)
+	return string(b), string(n)
 }
 
-// insertInvoices writes a run's invoices in one statement: a run of a
-// large firm has thousands.
-func insertInvoices(ctx context.Context, tx *sql.Tx, runID string, invs []Invoice) error {
-	rows := make([]invoiceRow, 0, len(invs))
-	for _, inv := range invs {
-		breakdown := make([]map[string]string, 0, len(inv.TaxBreakdown))
-		for _, t := range inv.TaxBreakdown {
-			breakdown = append(breakdown, map[string]string{"rate": t.Rate.StringFixed(2), "base": t.Base.StringFixed(2), "tax": t.Tax.StringFixed(2)})
-		}
-		tb, _ := json.Marshal(breakdown)
-		notes, _ := json.Marshal(inv.Notes)
-		r := invoiceRow{InvoiceID: inv.ID, Position: inv.Position, DocType: inv.DocType, CustomerID: inv.CustomerID, Customer: inv.Customer,
-			Country: optString(inv.Country), VATID: optString(inv.VATID), XeroContactID: optString(inv.XeroContactID), Currency: inv.Currency,
-			VATCase: inv.VATCase, Net: inv.Net.String(), Tax: inv.Tax.String(), Gross: inv.Gross.String(), TaxBreakdown: string(tb),
-			PaymentDays: inv.PaymentDays, DueDate: inv.DueDate.Format(time.DateOnly), Notes: string(notes), BaseCurrency: inv.BaseCurrency}
-		if inv.Skonto != nil {
-			days := inv.Skonto.Days
-			r.SkontoPercent, r.SkontoDays = optString(inv.Skonto.Percent.String()), &days
-			r.SkontoDate, r.SkontoAmount = optString(inv.Skonto.Date.Format(time.DateOnly)), optString(inv.Skonto.Amount.String())
-		}
-		if inv.FX != nil {
-			r.FXRate, r.FXDate, r.FXSource = optString(inv.FX.Rate.String()), optString(inv.FX.Date.Format(time.DateOnly)), optString(inv.FX.Source)
-		}
-		if inv.Currency == inv.BaseCurrency || inv.FX != nil {
-			r.BaseNet, r.BaseTax, r.BaseGross = optString(inv.BaseNet.String()), optString(inv.BaseTax.String()), optString(inv.BaseGross.String())
-		}
-		if inv.Corrects != nil {
-			r.CorrectsRun, r.CorrectsInv = optString(inv.Corrects.RunID), optString(inv.Corrects.InvoiceID)
-			r.CorrectsNum, r.CorrectsDate = optString(inv.Corrects.Number), optString(inv.Corrects.Date.Format(time.DateOnly))
-		}
-		rows = append(rows, r)
+// baseAmounts are an invoice's net, tax and gross in the base currency,
+// NULL when a foreign-currency invoice has no rate.
+func baseAmounts(inv Invoice) (net, tax, gross any) {
+	if inv.Currency != inv.BaseCurrency && inv.FX == nil {
+		return nil, nil, nil
 	}
-	b, err := json.Marshal(rows)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_invoices"), runID, string(b)); err != nil {
-		return fmt.Errorf("billing: run %s: invoices: %w", runID, err)
-	}
-	return nil
+	return inv.BaseNet.String(), inv.BaseTax.String(), inv.BaseGross.String()
 }
 
 func nullString(s string) any {

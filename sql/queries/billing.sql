@@ -51,18 +51,21 @@ DROP TABLE IF EXISTS temp.billing_candidates;
 
 -- name: billing_insert_time_items
 -- The items of the time lines of a regular run whose project has no
--- budget: every time item of the line's customer, currency, project, task
--- and rate that the run may bill ($3, the period YYYY-MM; the rules of
--- reconcile.loadCandidates), billed in full. $2: a JSON array of
--- {line_id, customer_id, currency, project_code, task, rate}.
+-- budget, appended by reconcile.appendRows as {run_id, line_id,
+-- customer_id, currency, project_code, task, rate, period}: every time item
+-- of the line's customer, currency, project, task and rate that a run of
+-- the period (YYYY-MM) may bill (the rules of reconcile.loadCandidates),
+-- billed in full.
 INSERT INTO billing.line_items (run_id, line_id, item_key, quantity, amount)
-SELECT $1, l.line_id, c.item_key, c.hours, round((c.hours * c.rate)::DECIMAL(38,10), 4)::DECIMAL(18,4)
-FROM (SELECT unnest(from_json($2::VARCHAR, '[{"line_id":"VARCHAR","customer_id":"VARCHAR","currency":"VARCHAR",
-    "project_code":"VARCHAR","task":"VARCHAR","rate":"VARCHAR"}]'), recursive := true)) l
+SELECT l.run_id, l.line_id, c.item_key, c.hours, round((c.hours * c.rate)::DECIMAL(38,10), 4)::DECIMAL(18,4)
+FROM appended_data l
 JOIN temp.billing_candidates c
   ON c.kind = 'time' AND c.customer_id = l.customer_id AND c.currency = l.currency AND c.project_code = l.project_code
  AND c.task = l.task AND c.rate = l.rate::DECIMAL(18,4)
-WHERE c.claimed_by IS NULL AND (c.not_before IS NULL OR c.not_before <= $3) AND c.customer_id <> '';
+WHERE c.claimed_by IS NULL AND (c.not_before IS NULL OR c.not_before <= l.period) AND c.customer_id <> '';
+
+-- name: billing_count_run_items
+SELECT count(*) FROM billing.line_items WHERE run_id = $1;
 
 -- name: billing_insert_run_claims
 -- Claims every item of a regular run, in key order (the primary key's
@@ -144,25 +147,19 @@ INSERT INTO billing.runs (run_id, kind, period, period_end, invoice_date, status
 VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9);
 
 -- name: billing_insert_invoices
--- $2: a JSON array of a run's invoices (decimals and dates as strings,
--- exact to their scale), written in one statement however many there are.
+-- The invoices appended by reconcile.appendRows (decimals and dates as
+-- text, exact to their scale).
 INSERT INTO billing.invoices (run_id, invoice_id, position, doc_type, customer_id, customer, country, vat_id, xero_contact_id,
     currency, vat_case, net, tax, gross, tax_breakdown, payment_days, due_date, skonto_percent, skonto_days, skonto_date,
     skonto_amount, notes, fx_rate, fx_date, fx_source, base_currency, base_net, base_tax, base_gross,
     corrects_run_id, corrects_invoice_id, corrects_number, corrects_date)
-SELECT $1, i.invoice_id, i.position, i.doc_type, i.customer_id, i.customer, i.country, i.vat_id, i.xero_contact_id,
-       i.currency, i.vat_case, i.net::DECIMAL(18,2), i.tax::DECIMAL(18,2), i.gross::DECIMAL(18,2), i.tax_breakdown,
-       i.payment_days, i.due_date::DATE, i.skonto_percent::DECIMAL(5,2), i.skonto_days, i.skonto_date::DATE,
-       i.skonto_amount::DECIMAL(18,2), i.notes, i.fx_rate::DECIMAL(18,6), i.fx_date::DATE, i.fx_source, i.base_currency,
-       i.base_net::DECIMAL(18,2), i.base_tax::DECIMAL(18,2), i.base_gross::DECIMAL(18,2),
-       i.corrects_run_id, i.corrects_invoice_id, i.corrects_number, i.corrects_date::DATE
-FROM (SELECT unnest(from_json($2::VARCHAR, '[{"invoice_id":"VARCHAR","position":"INTEGER","doc_type":"VARCHAR","customer_id":"VARCHAR",
-    "customer":"VARCHAR","country":"VARCHAR","vat_id":"VARCHAR","xero_contact_id":"VARCHAR","currency":"VARCHAR","vat_case":"VARCHAR",
-    "net":"VARCHAR","tax":"VARCHAR","gross":"VARCHAR","tax_breakdown":"VARCHAR","payment_days":"INTEGER","due_date":"VARCHAR",
-    "skonto_percent":"VARCHAR","skonto_days":"INTEGER","skonto_date":"VARCHAR","skonto_amount":"VARCHAR","notes":"VARCHAR",
-    "fx_rate":"VARCHAR","fx_date":"VARCHAR","fx_source":"VARCHAR","base_currency":"VARCHAR","base_net":"VARCHAR","base_tax":"VARCHAR",
-    "base_gross":"VARCHAR","corrects_run_id":"VARCHAR","corrects_invoice_id":"VARCHAR","corrects_number":"VARCHAR",
-    "corrects_date":"VARCHAR"}]'), recursive := true)) i;
+SELECT run_id, invoice_id, position, doc_type, customer_id, customer, country, vat_id, xero_contact_id,
+       currency, vat_case, net::DECIMAL(18,2), tax::DECIMAL(18,2), gross::DECIMAL(18,2), tax_breakdown,
+       payment_days, due_date::DATE, skonto_percent::DECIMAL(5,2), skonto_days, skonto_date::DATE,
+       skonto_amount::DECIMAL(18,2), notes, fx_rate::DECIMAL(18,6), fx_date::DATE, fx_source, base_currency,
+       base_net::DECIMAL(18,2), base_tax::DECIMAL(18,2), base_gross::DECIMAL(18,2),
+       corrects_run_id, corrects_invoice_id, corrects_number, corrects_date::DATE
+FROM appended_data;
 
 -- name: billing_insert_lines
 -- The lines appended by reconcile.appendRows (decimals as text, exact to
@@ -181,10 +178,11 @@ SELECT run_id, line_id, item_key, quantity::DECIMAL(18,4), round(amount::DECIMAL
 FROM appended_data;
 
 -- name: billing_insert_claims
--- $1: a JSON array of item keys. The primary key refuses an item another
--- open run holds, also one claimed by a transaction not yet committed.
+-- The item keys appended by reconcile.appendRows, with their run. The
+-- primary key refuses an item another open run holds, also one claimed by
+-- a transaction not yet committed.
 INSERT INTO billing.claims (key_hash, item_key, run_id)
-SELECT md5_number(k), k, $2 FROM (SELECT unnest(from_json($1::VARCHAR, '["VARCHAR"]')) AS k)
+SELECT md5_number(item_key), item_key, run_id FROM appended_data
 ORDER BY 1;
 
 -- name: billing_claims_held
