@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -77,23 +77,7 @@ The subcommands write one report each.`,
 			if err != nil {
 				return err
 			}
-			cfg, wh, err := g.openForReading(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer wh.Close()
-			lang, err := f.language(cfg)
-			if err != nil {
-				return err
-			}
-			paths, err := writeReports(cmd.Context(), wh.DB, cfg, month, time.Time{}, lang, f.folder(cfg.Path(cfg.Reports.Dir)))
-			if err != nil {
-				return notBuiltYet(err)
-			}
-			for _, p := range paths {
-				fmt.Fprintln(g.stdout, p)
-			}
-			return nil
+			return withPack(cmd.Context(), g, &f, month, writeAll)
 		},
 	}
 	f.add(cmd, "folder to write into (default: reports.dir)")
@@ -114,13 +98,9 @@ func newReportExcelCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return withPack(cmd.Context(), g, &f, month, func(cfg *config.Config, pack reports.Pack, dir string) error {
-				path := filepath.Join(dir, "takt-pack-"+month.Format("2006-01")+".xlsx")
-				if err := atomicfile.Write(path, func(w io.Writer) error { return reports.WriteExcel(w, pack) }); err != nil {
-					return err
-				}
-				fmt.Fprintln(g.stdout, path)
-				return nil
+			return withPack(cmd.Context(), g, &f, month, func(pack reports.Pack, dir string) ([]string, error) {
+				path, err := writePack(pack, dir)
+				return []string{path}, err
 			})
 		},
 	}
@@ -144,16 +124,7 @@ print their paths. The HTML page opens from disk without network.`,
 			if err != nil {
 				return err
 			}
-			return withPack(cmd.Context(), g, &f, month, func(cfg *config.Config, pack reports.Pack, dir string) error {
-				paths, err := writeRecon(pack, dir)
-				if err != nil {
-					return err
-				}
-				for _, p := range paths {
-					fmt.Fprintln(g.stdout, p)
-				}
-				return nil
-			})
+			return withPack(cmd.Context(), g, &f, month, writeRecon)
 		},
 	}
 	f.add(cmd, "folder to write into (default: reports.dir)")
@@ -183,9 +154,12 @@ before it, so the retro shows what changed since the last quarter.`,
 			if f.month == "" {
 				f.month = toFlag
 			}
-			month, err := requireMonth(f.month)
+			if f.month == "" {
+				return errors.New("--month (or --to) is required, e.g. --month 2026-03")
+			}
+			month, err := parseMonth("month", f.month)
 			if err != nil {
-				return fmt.Errorf("--month (or --to) is required, e.g. --month 2026-03")
+				return err
 			}
 			var from time.Time
 			if fromFlag != "" {
@@ -196,18 +170,11 @@ before it, so the retro shows what changed since the last quarter.`,
 					return fmt.Errorf("--from %s is after the reported month %s", fromFlag, f.month)
 				}
 			}
-			return withPack(cmd.Context(), g, &f, month, func(cfg *config.Config, pack reports.Pack, dir string) error {
+			return withPack(cmd.Context(), g, &f, month, func(pack reports.Pack, dir string) ([]string, error) {
 				if f.out == "" {
 					dir = filepath.Join(dir, month.Format("2006-01"))
 				}
-				paths, err := reports.WriteSite(dir, pack, reports.SiteOptions{RetroFrom: from})
-				if err != nil {
-					return err
-				}
-				for _, p := range paths {
-					fmt.Fprintln(g.stdout, p)
-				}
-				return nil
+				return reports.WriteSite(dir, pack, reports.SiteOptions{RetroFrom: from})
 			})
 		},
 	}
@@ -217,9 +184,9 @@ before it, so the retro shows what changed since the last quarter.`,
 	return cmd
 }
 
-// withPack opens the warehouse, loads the month's pack and runs write with
-// it and the folder to write into, which it creates.
-func withPack(ctx context.Context, g *globals, f *reportFlags, month time.Time, write func(*config.Config, reports.Pack, string) error) error {
+// withPack opens the warehouse, loads the month's pack, runs write with it
+// and the folder to write into, and prints the paths write returns.
+func withPack(ctx context.Context, g *globals, f *reportFlags, month time.Time, write func(reports.Pack, string) ([]string, error)) error {
 	cfg, wh, err := g.openForReading(ctx)
 	if err != nil {
 		return err
@@ -233,11 +200,14 @@ func withPack(ctx context.Context, g *globals, f *reportFlags, month time.Time, 
 	if err != nil {
 		return notBuiltYet(err)
 	}
-	dir := f.folder(cfg.Path(cfg.Reports.Dir))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	paths, err := write(pack, f.folder(cfg.Path(cfg.Reports.Dir)))
+	if err != nil {
 		return err
 	}
-	return write(cfg, pack, dir)
+	for _, p := range paths {
+		fmt.Fprintln(g.stdout, p)
+	}
+	return nil
 }
 
 // loadPack assembles a month's pack with the configured KPI baselines and
@@ -247,6 +217,12 @@ func loadPack(ctx context.Context, db *sql.DB, cfg *config.Config, month, asOf t
 		Company: cfg.Company.Name, BaseCurrency: cfg.Company.BaseCurrency, Lang: lang,
 		Month: month, AsOf: asOf, GeneratedAt: time.Now().UTC(), KPIs: kpiSettings(cfg),
 	})
+}
+
+// writePack writes the monthly Excel pack into dir and returns its path.
+func writePack(pack reports.Pack, dir string) (string, error) {
+	path := filepath.Join(dir, "takt-pack-"+pack.Month.Format("2006-01")+".xlsx")
+	return path, atomicfile.Write(path, func(w io.Writer) error { return reports.WriteExcel(w, pack) })
 }
 
 // writeRecon writes the reconciliation report as HTML and as a workbook
@@ -264,23 +240,26 @@ func writeRecon(pack reports.Pack, dir string) ([]string, error) {
 	return []string{htmlPath, xlsxPath}, nil
 }
 
-// writeReports writes every report of a month into dir: the Excel pack,
-// the reconciliation report (HTML and workbook), and the site in
-// dir/YYYY-MM (chart pages, retro, reconciliation, the chart script), whose
-// index links to the workbooks. It returns the paths of the pack, the
-// reconciliation report and the site's index. asOf limits unbilled work to
-// what was known that day; zero means the month's end.
+// writeReports loads a month's pack and writes every report of it into
+// dir (writeAll). asOf limits unbilled work to what was known that day;
+// zero means the month's end.
 func writeReports(ctx context.Context, db *sql.DB, cfg *config.Config, month, asOf time.Time, lang, dir string) ([]string, error) {
 	pack, err := loadPack(ctx, db, cfg, month, asOf, lang)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	tag := month.Format("2006-01")
-	xlsxPath := filepath.Join(dir, "takt-pack-"+tag+".xlsx")
-	if err := atomicfile.Write(xlsxPath, func(w io.Writer) error { return reports.WriteExcel(w, pack) }); err != nil {
+	return writeAll(pack, dir)
+}
+
+// writeAll writes every report of the pack's month into dir: the Excel
+// pack, the reconciliation report (HTML and workbook), and the site in
+// dir/YYYY-MM (chart pages, retro, reconciliation, the chart script), whose
+// index links to the workbooks. It returns the paths of the pack, the
+// reconciliation report and the site's index.
+func writeAll(pack reports.Pack, dir string) ([]string, error) {
+	tag := pack.Month.Format("2006-01")
+	xlsxPath, err := writePack(pack, dir)
+	if err != nil {
 		return nil, err
 	}
 	recon, err := writeRecon(pack, dir)

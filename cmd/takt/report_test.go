@@ -85,6 +85,7 @@ func TestReportCommands(t *testing.T) {
 		{[]string{"report", "site", "--month", "2026-03", "--to", "2026-02"}, "--month 2026-03 and --to 2026-02 differ: the retro ends at the reported month; give one of them"},
 		{[]string{"report", "site", "--month", "2026-03", "--from", "2026-04"}, "--from 2026-04 is after the reported month 2026-03"},
 		{[]string{"report", "site"}, "--month (or --to) is required, e.g. --month 2026-03"},
+		{[]string{"report", "site", "--month", "2026-13"}, `--month "2026-13": expected a month like 2026-03`},
 		{[]string{"report", "recon", "--month", "2026-03", "--lang", "fr"}, `--lang "fr": expected de or en`},
 	} {
 		var stdout, stderr bytes.Buffer
