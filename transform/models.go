@@ -309,6 +309,29 @@ func (e *DataTestError) Error() string {
 	return b.String()
 }
 
+// modelSettings are the DuckDB settings the models are built with: a join
+// whose other side has up to 10,000 keys filters the table scan by those
+// keys (DuckDB's default is 50). Reconciliation picks the few findings
+// among millions of time entries by row id; with the filter the scan reads
+// only their rows instead of every column of every entry. The rest of
+// takt (loading, billing runs) keeps DuckDB's default, which suits it.
+var modelSettings = []struct{ name, value string }{{"dynamic_or_filter_threshold", "10000"}}
+
+// ModelSession applies modelSettings to conn; reset restores DuckDB's
+// defaults on it before it returns to the pool.
+func ModelSession(ctx context.Context, conn *sql.Conn) (reset func(), err error) {
+	for _, st := range modelSettings {
+		if _, err := conn.ExecContext(ctx, "SET "+st.name+" = "+st.value); err != nil {
+			return nil, fmt.Errorf("transform: set %s: %w", st.name, err)
+		}
+	}
+	return func() {
+		for _, st := range modelSettings {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "RESET "+st.name)
+		}
+	}, nil
+}
+
 // Run writes the settings, builds the models whose inputs changed (every
 // model with s.Rebuild) in one transaction and then runs the data tests
 // whose inputs changed (build.go). A model error rolls everything back and
@@ -321,7 +344,17 @@ func Run(ctx context.Context, wh *warehouse.Warehouse, runID int64, s Settings, 
 	if err != nil {
 		return err
 	}
-	tx, err := wh.DB.BeginTx(ctx, nil)
+	conn, err := wh.DB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	reset, err := ModelSession(ctx, conn)
+	if err != nil {
+		return err
+	}
+	defer reset()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -274,14 +274,22 @@ func reconcilePhase(ctx context.Context, wh *warehouse.Warehouse, o options) err
 		}
 		defer pprof.StopCPUProfile()
 	}
+	// The models are built on one connection with the settings takt
+	// builds them with; the profiling settings apply to it too.
+	conn, err := wh.DB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	reset, err := transform.ModelSession(ctx, conn)
+	if err != nil {
+		return err
+	}
 	if o.explain != "" {
-		// One connection, so that the profiling settings apply to every
-		// statement that follows.
-		wh.DB.SetMaxOpenConns(1)
 		if err := os.MkdirAll(o.explain, 0o755); err != nil {
 			return err
 		}
-		if _, err := wh.DB.ExecContext(ctx, "SET enable_profiling = 'json'"); err != nil {
+		if _, err := conn.ExecContext(ctx, "SET enable_profiling = 'json'"); err != nil {
 			return err
 		}
 	}
@@ -292,12 +300,12 @@ func reconcilePhase(ctx context.Context, wh *warehouse.Warehouse, o options) err
 			continue
 		}
 		if o.explain != "" {
-			if _, err := wh.DB.ExecContext(ctx, fmt.Sprintf("SET profiling_output = '%s'", filepath.Join(o.explain, m.Name+".json"))); err != nil {
+			if _, err := conn.ExecContext(ctx, fmt.Sprintf("SET profiling_output = '%s'", filepath.Join(o.explain, m.Name+".json"))); err != nil {
 				return err
 			}
 		}
 		t := time.Now()
-		if _, err := wh.DB.ExecContext(ctx, m.SQL); err != nil {
+		if _, err := conn.ExecContext(ctx, m.SQL); err != nil {
 			return fmt.Errorf("model %s: %w", m.Name, err)
 		}
 		perModel[m.Name] = secs(time.Since(t))
@@ -306,15 +314,22 @@ func reconcilePhase(ctx context.Context, wh *warehouse.Warehouse, o options) err
 	// draft run starts, and that is part of reconciling: otherwise the
 	// run's commit would pay for it.
 	t := time.Now()
-	if _, err := wh.DB.ExecContext(ctx, "CHECKPOINT"); err != nil {
+	if _, err := conn.ExecContext(ctx, "CHECKPOINT"); err != nil {
 		return fmt.Errorf("checkpoint after the models: %w", err)
 	}
 	perModel["checkpoint"] = secs(time.Since(t))
 	rec := time.Since(start)
 	if o.explain != "" {
-		if _, err := wh.DB.ExecContext(ctx, "SET enable_profiling = 'no_output'"); err != nil {
+		if _, err := conn.ExecContext(ctx, "SET enable_profiling = 'no_output'"); err != nil {
 			return err
 		}
+	}
+	reset()
+	conn.Close()
+	if o.explain != "" {
+		// One connection, so that the profiling settings apply to the
+		// query that follows them.
+		wh.DB.SetMaxOpenConns(1)
 		for _, name := range []string{"billing_stage_candidates", "billing_project_budgets"} {
 			if err := explainQuery(ctx, wh, filepath.Join(o.explain, name+".json"), sqlfiles.Query(name), asOf); err != nil {
 				return fmt.Errorf("explain %s: %w", name, err)

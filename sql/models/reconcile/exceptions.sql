@@ -87,9 +87,9 @@ content_dups AS (
               AND user_id IS NOT NULL AND project_id IS NOT NULL AND work_date IS NOT NULL AND hours IS NOT NULL))
     WHERE h = prev
 ),
--- The entries (few) are picked by their row ids, which DuckDB fetches
--- directly: picked by another column, every column of all billed time
--- would be read.
+-- The entries (few) are picked by their row ids: with the models' join
+-- filter setting (transform.modelSettings) the scan reads only their rows,
+-- not every column of all billed time.
 ref_dup_rows AS (
     SELECT rowid AS r FROM core.time_entries
     WHERE billed AND external_reference_id IS NOT NULL
