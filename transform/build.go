@@ -275,15 +275,23 @@ func (k *keys) rowsHash(ctx context.Context, schema, name string) (string, error
 // its model's input key: its readers are rebuilt whenever it is.
 const hashRowsUpTo = 2_000_000
 
-// outputKey hashes what a model built: its SQL, the rows of its tables
-// and, for its views and macros, what they read when they are used.
+// outputKey hashes what a model built: the columns and rows of its
+// tables and, for its views and macros, their SQL and what they read when
+// they are used. A model whose SQL changed but whose tables came out the
+// same (a comment, a rewritten query) leaves its readers alone.
 func (k *keys) outputKey(ctx context.Context, m Model, input string) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "sql %d %s%s\n", len(m.SQL)+len(m.Delta), m.SQL, m.Delta)
+	if len(m.Objects) > len(m.Tables) {
+		// Its views and macros are read as written.
+		fmt.Fprintf(h, "sql %d %s%s\n", len(m.SQL)+len(m.Delta), m.SQL, m.Delta)
+	}
 	for _, t := range m.Tables {
-		// The columns follow from the SQL and from what the model reads,
-		// whose keys account for theirs: the rows are what can differ.
 		schema, name, _ := strings.Cut(t, ".")
+		var cols string
+		if err := k.q.QueryRowContext(ctx, sqlfiles.Query("build_table_columns"), schema, name).Scan(&cols); err != nil {
+			return "", fmt.Errorf("transform: columns of %s: %w", t, err)
+		}
+		fmt.Fprintf(h, "columns %s %s\n", t, cols)
 		var size int64
 		if err := k.q.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s`, quoteTable(schema, name))).Scan(&size); err != nil {
 			return "", fmt.Errorf("transform: count of %s: %w", t, err)

@@ -36,6 +36,12 @@ UNION ALL
 SELECT schema_name || '.' || function_name FROM duckdb_functions()
 WHERE database_name = current_database() AND function_type IN ('macro', 'table_macro') AND NOT internal;
 
+-- name: build_table_columns
+-- The columns of table $1.$2, with their types.
+SELECT coalesce(string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index), '')
+FROM duckdb_columns()
+WHERE database_name = current_database() AND schema_name = $1 AND table_name = $2;
+
 -- name: build_external_columns
 SELECT schema_name || '.' || table_name, string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index)
 FROM duckdb_columns()
