@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -219,12 +220,18 @@ func reserve(ctx context.Context, db *sql.DB, s Settings, runID, target, by stri
 // write-off proposals close what they write off, credit notes subtract
 // what they credit and release it once.
 func markExported(ctx context.Context, db *sql.DB, r *Run, invs []Invoice, externalID, by string, clock func() time.Time) error {
-	tx, err := db.BeginTx(ctx, nil)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	t := now(clock)
+	var lr ledgerRows
 	for _, inv := range invs {
 		res, err := tx.ExecContext(ctx, sqlfiles.Query("billing_set_exported"), r.ID, inv.ID, nullString(externalID), t)
 		if err != nil {
@@ -233,47 +240,53 @@ func markExported(ctx context.Context, db *sql.DB, r *Run, invs []Invoice, exter
 		if n, _ := res.RowsAffected(); n != 1 {
 			return fmt.Errorf("invoice %s is already recorded as exported", inv.ID)
 		}
-		if err := recordLedger(ctx, tx, r, inv, append(append([]Line{}, inv.Lines...), inv.WriteOffs...), t); err != nil {
-			return err
-		}
+		lr.add(r, inv, append(append([]Line{}, inv.Lines...), inv.WriteOffs...), t)
 		if _, err := audit.Append(ctx, tx, t, audit.Entry{Actor: by, Action: "invoice_exported", Entity: "billing_invoice", EntityID: r.ID + "/" + inv.ID,
 			After: map[string]string{"number": inv.Number, "external_id": externalID, "gross": inv.Gross.StringFixed(2), "currency": inv.Currency,
 				"doc_type": inv.DocType}}); err != nil {
 			return err
 		}
 	}
+	if err := lr.write(ctx, conn); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 
-// recordLedger writes what lines of an invoice bill (or write off, or
-// credit) into the ledger, inside the transaction that records their
-// export.
-func recordLedger(ctx context.Context, tx *sql.Tx, r *Run, inv Invoice, lines []Line, t time.Time) error {
+// ledgerRows are what the lines of exported invoices bill (or write off,
+// or credit), and the items credit notes release, written to the ledger
+// inside the transaction that records their export: a run of a large firm
+// bills hundreds of thousands of items.
+type ledgerRows struct{ ledger, releases [][]driver.Value }
+
+func (lr *ledgerRows) add(r *Run, inv Invoice, lines []Line, t time.Time) {
 	for _, l := range lines {
 		docType := inv.DocType
 		if l.Kind == LineWriteOff {
 			docType = "write_off"
 		}
-		var rate any
-		if l.Rate.Valid {
-			rate = l.Rate.Decimal.String()
-		}
 		for _, it := range l.Items {
 			qty, amt := it.Quantity, it.Amount
-			var cRun, cInv any
+			var cRun, cInv driver.Value
 			if inv.DocType == DocCreditNote {
 				qty, amt = qty.Neg(), amt.Neg()
 				cRun, cInv = inv.Corrects.RunID, inv.Corrects.InvoiceID
-				if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_release"), it.Key, inv.Corrects.RunID, inv.Corrects.InvoiceID,
-					r.ID, inv.ID); err != nil {
-					return fmt.Errorf("release %s of invoice %s: %w (a credit note releases an item once)", it.Key, inv.Corrects.Number, err)
-				}
+				lr.releases = append(lr.releases, []driver.Value{it.Key, cRun, cInv, r.ID, inv.ID})
 			}
-			if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_ledger"), it.Key, r.ID, inv.ID, docType, inv.Number,
-				qty.String(), amt.String(), rate, inv.Currency, r.InvoiceDate, t, cRun, cInv); err != nil {
-				return fmt.Errorf("ledger %s: %w", it.Key, err)
-			}
+			lr.ledger = append(lr.ledger, []driver.Value{it.Key, r.ID, inv.ID, docType, inv.Number, qty.String(), amt.String(),
+				nullDec(l.Rate), inv.Currency, r.InvoiceDate.Format(time.DateOnly), t, cRun, cInv})
 		}
+	}
+}
+
+// write appends the rows on conn, in its open transaction. A credit note
+// releases an item once: the releases' primary key refuses a second.
+func (lr *ledgerRows) write(ctx context.Context, conn *sql.Conn) error {
+	if err := appendRows(ctx, conn, sqlfiles.Query("billing_insert_releases"), releaseColumns, lr.releases); err != nil {
+		return fmt.Errorf("release the credited items: %w (a credit note releases an item once)", err)
+	}
+	if err := appendRows(ctx, conn, sqlfiles.Query("billing_insert_ledger"), ledgerColumns, lr.ledger); err != nil {
+		return fmt.Errorf("ledger: %w", err)
 	}
 	return nil
 }
@@ -284,7 +297,12 @@ func recordLedger(ctx context.Context, tx *sql.Tx, r *Run, inv Invoice, lines []
 // proposals: exporting the run accepts them, so they are written to the
 // ledger here, and that work is not proposed again.
 func finishExport(ctx context.Context, db *sql.DB, r *Run, target, location, fileSum, by string, clock func() time.Time) error {
-	tx, err := db.BeginTx(ctx, nil)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -299,12 +317,14 @@ func finishExport(ctx context.Context, db *sql.DB, r *Run, target, location, fil
 		}
 	}
 	t := now(clock)
+	var lr ledgerRows
 	for _, inv := range cur.Invoices {
-		if len(inv.Lines) == 0 && len(inv.WriteOffs) > 0 {
-			if err := recordLedger(ctx, tx, cur, inv, inv.WriteOffs, t); err != nil {
-				return err
-			}
+		if len(inv.Lines) == 0 {
+			lr.add(cur, inv, inv.WriteOffs, t)
 		}
+	}
+	if err := lr.write(ctx, conn); err != nil {
+		return err
 	}
 	cur.Status = StatusExported
 	h := contentHash(cur)

@@ -281,12 +281,18 @@ WHERE run_id = $1 AND invoice_id = $2 AND invoice_number IS NULL;
 UPDATE billing.invoices SET xero_invoice_id = $3, exported_at = $4 WHERE run_id = $1 AND invoice_id = $2 AND exported_at IS NULL;
 
 -- name: billing_insert_ledger
+-- The ledger rows appended by reconcile.appendRows (decimals and dates as
+-- text).
 INSERT INTO billing.ledger (item_key, run_id, invoice_id, doc_type, invoice_number, quantity, amount, rate, currency,
     effective_date, recorded_at, credits_run_id, credits_invoice_id)
-VALUES ($1, $2, $3, $4, $5, $6::DECIMAL(18,4), $7::DECIMAL(18,4), $8::DECIMAL(18,4), $9, $10, $11, $12, $13);
+SELECT item_key, run_id, invoice_id, doc_type, invoice_number, quantity::DECIMAL(18,4), amount::DECIMAL(18,4),
+       rate::DECIMAL(18,4), currency, effective_date::DATE, recorded_at, credits_run_id, credits_invoice_id
+FROM appended_data;
 
--- name: billing_insert_release
-INSERT INTO billing.releases (item_key, credits_run_id, credits_invoice_id, run_id, invoice_id) VALUES ($1, $2, $3, $4, $5);
+-- name: billing_insert_releases
+-- The items credit notes release, appended by reconcile.appendRows.
+INSERT INTO billing.releases (item_key, credits_run_id, credits_invoice_id, run_id, invoice_id)
+SELECT item_key, credits_run_id, credits_invoice_id, run_id, invoice_id FROM appended_data;
 
 -- name: billing_insert_export
 INSERT INTO billing.exports (run_id, no, target, location, sha256, marked_billed, actor, done_at)
