@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -31,7 +32,7 @@ type incidentsData struct {
 	List []incidentView
 }
 
-func newIncidentView(inc Incident, l *pageLabels, base *labels, p Pack) incidentView {
+func newIncidentView(inc Incident, l *pageLabels, base *labels) incidentView {
 	v := incidentView{
 		ID: inc.ID, Title: inc.Title, Severity: inc.Severity, Status: inc.Status, Impact: inc.CustomerImpact,
 		State: l.FollowUpStates[inc.FollowUpState()],
@@ -45,12 +46,9 @@ func newIncidentView(inc Incident, l *pageLabels, base *labels, p Pack) incident
 	}
 	v.Months = strings.Join(months, ", ")
 	for _, f := range inc.FollowUps {
-		status := l.FollowUpStatus[f.Status]
-		if status == "" {
-			status = f.Status
-		}
 		v.FollowUps = append(v.FollowUps, followUpView{
-			Number: f.Number, Action: f.Action, Owner: f.OwnerRole, Due: l.date(f.Due), Status: status, Overdue: f.Overdue,
+			Number: f.Number, Action: f.Action, Owner: f.OwnerRole, Due: l.date(f.Due),
+			Status: labelOr(base.FollowUpStates, f.Status), Overdue: f.Overdue,
 		})
 	}
 	return v
@@ -102,33 +100,45 @@ type topItem struct {
 }
 
 type retroBody struct {
-	L               *pageLabels
-	FromLabel       string
-	ToLabel         string
-	Rows            []retroRow
-	Incidents       incidentsData
-	Top             []topItem
-	UnbilledAsOf    string
-	NoIncidentsText string
+	L            *pageLabels
+	FromLabel    string
+	ToLabel      string
+	Rows         []retroRow
+	Incidents    incidentsData
+	Top          []topItem
+	UnbilledAsOf string
 }
+
+// ErrRetroPeriod is wrapped by the error of a retro whose first month the
+// pack cannot show: one after the reported month, or one before the pack's
+// first month. It is the chosen month that is wrong, not the data, so the
+// service answers it with 400 Bad Request. Its text is the start of every
+// such error ("reports: retro from 2026-04: ..."), which goes on with the
+// month and which month to choose instead.
+var ErrRetroPeriod = errors.New("reports: retro from")
 
 // WriteRetroPage writes the retro page for the period from the month of
 // from to the pack's month: every KPI at both ends with the change and
 // whether it went the better or the worse way, the incidents that touched
 // the period with their follow-ups (overdue ones flagged), and the three
 // biggest unbilled amounts at the pack's as-of day. The last retro's month
-// is the natural from, so the page shows what changed since then.
+// is the natural from, so the page shows what changed since then; a zero
+// from means DefaultRetroFrom(p). A from the pack cannot show is an error
+// that wraps ErrRetroPeriod.
 func WriteRetroPage(w io.Writer, p Pack, from time.Time) error {
 	if err := p.validate(); err != nil {
 		return err
 	}
+	if from.IsZero() {
+		from = DefaultRetroFrom(p)
+	}
 	from = time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
 	if from.After(p.Month) {
-		return fmt.Errorf("reports: retro from %s: that is after the reported month %s; choose an earlier month", from.Format("2006-01"), p.Month.Format("2006-01"))
+		return fmt.Errorf("%w %s: that is after the reported month %s; choose an earlier month", ErrRetroPeriod, from.Format("2006-01"), p.Month.Format("2006-01"))
 	}
 	start, ok := p.monthKPIs(from)
 	if !ok {
-		return fmt.Errorf("reports: retro from %s: the pack has KPIs from %s on; choose a month from then", from.Format("2006-01"), p.Months[0].Month.Format("2006-01"))
+		return fmt.Errorf("%w %s: the pack has KPIs from %s on; choose a month from then", ErrRetroPeriod, from.Format("2006-01"), p.Months[0].Month.Format("2006-01"))
 	}
 	l := pageLabelsFor(p.Lang)
 	base := labelsFor(p.Lang)
@@ -141,7 +151,7 @@ func WriteRetroPage(w io.Writer, p Pack, from time.Time) error {
 		for _, d := range fam.Defs {
 			a, b := start.figure(d.Name), end.figure(d.Name)
 			row := retroRow{
-				Name: l.kpiName(d.Name), From: l.kpiText(a.Value, d.Unit, p.BaseCurrency, base.NA),
+				Name: labelOr(l.KPINames, d.Name), From: l.kpiText(a.Value, d.Unit, p.BaseCurrency, base.NA),
 				To: l.kpiText(b.Value, d.Unit, p.BaseCurrency, base.NA), Provisional: b.Provisional,
 				Direction: l.DirUnknown, Change: base.NA,
 			}
@@ -170,7 +180,7 @@ func WriteRetroPage(w io.Writer, p Pack, from time.Time) error {
 			}
 		}
 		if touched {
-			body.Incidents.List = append(body.Incidents.List, newIncidentView(inc, l, base, p))
+			body.Incidents.List = append(body.Incidents.List, newIncidentView(inc, l, base))
 		}
 	}
 	for i, u := range p.TopUnbilled {

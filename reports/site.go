@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -62,7 +63,7 @@ func WriteIndexPage(w io.Writer, p Pack, o SiteOptions) error {
 		fam := indexFamily{Href: KPIPageFile(f.Key), Title: l.Families[f.Key], Intro: l.FamilyIntro[f.Key]}
 		for _, d := range f.Defs {
 			v := cur.figure(d.Name)
-			fam.Figures = append(fam.Figures, l.kpiName(d.Name)+": "+l.kpiText(v.Value, d.Unit, p.BaseCurrency, base.NA))
+			fam.Figures = append(fam.Figures, labelOr(l.KPINames, d.Name)+": "+l.kpiText(v.Value, d.Unit, p.BaseCurrency, base.NA))
 		}
 		body.Families = append(body.Families, fam)
 	}
@@ -100,6 +101,32 @@ var indexTemplate = pageTemplates(`{{define "content"}}
 </ul>
 {{end}}`)
 
+// ErrNoSuchPage is wrapped by the error of WriteSitePage for a file name
+// that is not a page of the pack's site, such as the chart page of a KPI
+// family the pack has no KPIs of.
+var ErrNoSuchPage = errors.New("no such page")
+
+// WriteSitePage writes the page of the report site named file (IndexFile,
+// KPIPageFile of one of KPIFamilies(p), RetroFile or ReconFile), the same
+// page WriteSite writes under that name. Any other name is an error that
+// wraps ErrNoSuchPage.
+func WriteSitePage(w io.Writer, p Pack, file string, o SiteOptions) error {
+	switch file {
+	case IndexFile:
+		return WriteIndexPage(w, p, o)
+	case RetroFile:
+		return WriteRetroPage(w, p, o.RetroFrom)
+	case ReconFile:
+		return WriteReconciliationPage(w, p)
+	}
+	for _, f := range KPIFamilies(p) {
+		if file == KPIPageFile(f) {
+			return WriteKPIPage(w, p, f)
+		}
+	}
+	return fmt.Errorf("reports: site page %q: %w", file, ErrNoSuchPage)
+}
+
 // WriteSite writes every page of p into dir with the chart script beside
 // them (dir/assets/echarts.min.js): the index, one chart page per KPI
 // family, the retro and the reconciliation report. The pages link to each
@@ -110,28 +137,16 @@ func WriteSite(dir string, p Pack, o SiteOptions) ([]string, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	from := o.RetroFrom
-	if from.IsZero() {
-		from = DefaultRetroFrom(p)
-	}
-	o.RetroFrom = from
-	type page struct {
-		file  string
-		write func(io.Writer) error
-	}
-	pages := []page{{IndexFile, func(w io.Writer) error { return WriteIndexPage(w, p, o) }}}
+	files := []string{IndexFile}
 	for _, f := range KPIFamilies(p) {
-		pages = append(pages, page{KPIPageFile(f), func(w io.Writer) error { return WriteKPIPage(w, p, f) }})
+		files = append(files, KPIPageFile(f))
 	}
-	pages = append(pages,
-		page{RetroFile, func(w io.Writer) error { return WriteRetroPage(w, p, from) }},
-		page{ReconFile, func(w io.Writer) error { return WriteReconciliationPage(w, p) }},
-	)
+	files = append(files, RetroFile, ReconFile)
 	// Every page is rendered before anything is written, so a page that
 	// fails leaves the folder as it was.
-	bufs := make([]bytes.Buffer, len(pages))
-	for i, pg := range pages {
-		if err := pg.write(&bufs[i]); err != nil {
+	bufs := make([]bytes.Buffer, len(files))
+	for i, file := range files {
+		if err := WriteSitePage(&bufs[i], p, file, o); err != nil {
 			return nil, err
 		}
 	}
@@ -141,9 +156,9 @@ func WriteSite(dir string, p Pack, o SiteOptions) ([]string, error) {
 	if err := WriteAssets(dir); err != nil {
 		return nil, err
 	}
-	paths := make([]string, len(pages))
-	for i, pg := range pages {
-		paths[i] = filepath.Join(dir, pg.file)
+	paths := make([]string, len(files))
+	for i, file := range files {
+		paths[i] = filepath.Join(dir, file)
 		if err := atomicfile.WriteFile(paths[i], bufs[i].Bytes()); err != nil {
 			return nil, fmt.Errorf("reports: site: %w", err)
 		}

@@ -2,9 +2,12 @@ package reports
 
 import (
 	"bytes"
+	"errors"
+	"html"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,6 +32,12 @@ func TestPageFormats(t *testing.T) {
 		{"999.995", "USD", "$1,000.00", "1.000,00 $"},
 		{"180", "CHF", "CHF 180.00", "180,00 CHF"},
 		{"-5", "CHF", "-CHF 5.00", "-5,00 CHF"},
+		// The pages show the workbooks' symbols: signs against the digits,
+		// letters and codes apart from them.
+		{"1234.56", "JPY", "¥1,234.56", "1.234,56 ¥"},
+		{"10", "SEK", "kr 10.00", "10,00 kr"},
+		{"-5", "PLN", "-zł 5.00", "-5,00 zł"},
+		{"7", "HUF", "HUF 7.00", "7,00 HUF"},
 	} {
 		d := decimal.RequireFromString(c.d)
 		if got := en.money(d, c.currency); got != c.en {
@@ -154,6 +163,20 @@ func TestSiteErrors(t *testing.T) {
 		"reports: retro from 2026-07: that is after the reported month 2026-06; choose an earlier month" {
 		t.Errorf("retro after the month: %v", err)
 	}
+	for _, from := range []time.Time{monthOf(2025, time.December), monthOf(2026, time.July)} {
+		if err := WriteRetroPage(io.Discard, p, from); !errors.Is(err, ErrRetroPeriod) {
+			t.Errorf("retro from %s: %v, want ErrRetroPeriod", from.Format("2006-01"), err)
+		}
+	}
+	for _, file := range []string{"kpi-nope.html", "kpi-.html", "nope.html", "assets/echarts.min.js"} {
+		err := WriteSitePage(io.Discard, p, file, SiteOptions{})
+		if !errors.Is(err, ErrNoSuchPage) || err.Error() != `reports: site page "`+file+`": no such page` {
+			t.Errorf("site page %s: %v", file, err)
+		}
+	}
+	if err := WriteSitePage(io.Discard, p, RetroFile, SiteOptions{RetroFrom: monthOf(2026, time.July)}); !errors.Is(err, ErrRetroPeriod) {
+		t.Errorf("site retro after the month: %v, want ErrRetroPeriod", err)
+	}
 	p.Lang = "fr"
 	dir := t.TempDir()
 	if _, err := WriteSite(dir, p, SiteOptions{}); err == nil {
@@ -164,8 +187,50 @@ func TestSiteErrors(t *testing.T) {
 	}
 }
 
+// WriteSitePage writes under each file name the page WriteSite writes
+// there, and a zero RetroFrom is DefaultRetroFrom for the retro too.
+func TestWriteSitePage(t *testing.T) {
+	p := sitePack("en")
+	dir := t.TempDir()
+	paths, err := WriteSite(dir, p, SiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != len(KPIFamilies(p))+3 {
+		t.Fatalf("WriteSite wrote %d pages, want %d", len(paths), len(KPIFamilies(p))+3)
+	}
+	for _, path := range paths {
+		file := filepath.Base(path)
+		written, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := WriteSitePage(&b, p, file, SiteOptions{}); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if !bytes.Equal(b.Bytes(), written) {
+			t.Errorf("%s: WriteSitePage differs from the page WriteSite wrote", file)
+		}
+	}
+	var zero, def bytes.Buffer
+	if err := WriteRetroPage(&zero, p, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteRetroPage(&def, p, DefaultRetroFrom(p)); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(zero.Bytes(), def.Bytes()) {
+		t.Error("the retro from a zero month is not the retro from DefaultRetroFrom")
+	}
+	if want := "What changed: Mar 2026 → Jun 2026"; !strings.Contains(zero.String(), want) {
+		t.Errorf("the default retro lacks %q", want)
+	}
+}
+
 // A pack without KPIDefinitions (built by hand) still gets the pages of
-// the KPIs it has: DSO and dunning from their own fields.
+// the KPIs its months have figures of: here DSO and dunning, and of DSO
+// only the two KPIs it has.
 func TestSiteWithoutDefinitions(t *testing.T) {
 	p := testPack("en")
 	if got, want := KPIFamilies(p), []string{"dso", "dunning"}; !slices.Equal(got, want) {
@@ -245,4 +310,43 @@ func BenchmarkReconciliationPageMillion(b *testing.B) {
 		size = buf.Len()
 	}
 	b.ReportMetric(float64(size)/(1<<20), "MiB/page")
+}
+
+// The reconciliation page lists the customers in the order of the
+// reconciliation workbook: by name as written, work of no known customer
+// last.
+func TestReconciliationPageOrder(t *testing.T) {
+	p := sitePack("en")
+	p.Unbilled = append(p.Unbilled, UnbilledItem{
+		CustomerID: "c-9", Customer: "acme lower", Project: "Retainer", Kind: "time", SourceID: "HV-9001",
+		WorkDate: dateOf(2026, time.June, 2), Hours: mustDec("1.00"), Rate: mustDec("100.00"), Amount: mustDec("100.00"), Currency: "EUR", AgeDays: 28,
+	})
+	var b bytes.Buffer
+	if err := WriteReconciliationPage(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	var page []string
+	for _, m := range regexp.MustCompile(`<tr><td><a href="#customer-\d+">([^<]*)</a>`).FindAllStringSubmatch(b.String(), -1) {
+		page = append(page, html.UnescapeString(m[1]))
+	}
+	if want := []string{hostileMarkup, "Acme Ltd", "acme lower", "(no customer)"}; !slices.Equal(page, want) {
+		t.Errorf("the page lists customers %q, want %q", page, want)
+	}
+	book := openBook(t, func(w io.Writer) error { return WriteReconciliationExcel(w, p) })
+	rows, err := book.f.GetRows("By customer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sheet []string
+	for _, r := range rows[5:] {
+		if len(r) == 0 || r[0] == "" {
+			break
+		}
+		if n := len(sheet); n == 0 || sheet[n-1] != r[0] {
+			sheet = append(sheet, r[0])
+		}
+	}
+	if !slices.Equal(sheet, page) {
+		t.Errorf("the workbook lists customers %q, the page %q", sheet, page)
+	}
 }

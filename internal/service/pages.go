@@ -8,9 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -57,9 +57,9 @@ func (p *Pages) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", p.health)
 	mux.HandleFunc("GET /schedule", p.schedule)
 	mux.HandleFunc("GET /reports/{month}/kpi.html", p.chartPage)
-	mux.HandleFunc("GET /reports/{month}/pack.xlsx", p.excelPack)
+	mux.HandleFunc("GET /reports/{month}/pack.xlsx", p.workbook("takt-pack", reports.WriteExcel))
 	mux.HandleFunc("GET /reports/{month}/assets/echarts.min.js", p.chartScript)
-	mux.HandleFunc("GET /reports/{month}/recon.xlsx", p.reconExcel)
+	mux.HandleFunc("GET /reports/{month}/recon.xlsx", p.workbook("takt-recon", reports.WriteReconciliationExcel))
 	mux.HandleFunc("GET /reports/{month}/{page}", p.sitePage)
 	return headers(mux)
 }
@@ -200,31 +200,30 @@ func (p *Pages) chartPage(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, target, http.StatusMovedPermanently)
 }
 
-func (p *Pages) excelPack(w http.ResponseWriter, r *http.Request) {
-	pk, ok := p.pack(w, r)
-	if !ok {
-		return
+// workbook answers with the month's workbook that write makes, named
+// prefix-YYYY-MM.xlsx.
+func (p *Pages) workbook(prefix string, write func(io.Writer, reports.Pack) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		pk, ok := p.pack(w, r)
+		if !ok {
+			return
+		}
+		var b bytes.Buffer
+		if err := write(&b, pk); err != nil {
+			p.Logger.Error("workbook failed", "workbook", prefix, "error", err)
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.xlsx"`, prefix, pk.Month.Format("2006-01")))
+		_, _ = w.Write(b.Bytes())
 	}
-	var b bytes.Buffer
-	if err := reports.WriteExcel(&b, pk); err != nil {
-		p.Logger.Error("Excel pack failed", "error", err)
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="takt-pack-%s.xlsx"`, pk.Month.Format("2006-01")))
-	_, _ = w.Write(b.Bytes())
 }
 
 // sitePage serves a page of the month's report site by its file name; the
 // retro's first month comes from ?from=YYYY-MM.
 func (p *Pages) sitePage(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("page")
-	write, ok := p.sitePageWriter(name)
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
 	var from time.Time
 	if v := r.URL.Query().Get("from"); v != "" {
 		t, err := time.Parse("2006-01", v)
@@ -238,76 +237,25 @@ func (p *Pages) sitePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if name == reports.RetroFile && from.IsZero() {
-		from = reports.DefaultRetroFrom(pk)
-	}
+	month := pk.Month.Format("2006-01")
+	o := reports.SiteOptions{RetroFrom: from, Links: []reports.SiteLink{
+		{Href: "pack.xlsx", Text: "takt-pack-" + month + ".xlsx"},
+		{Href: "recon.xlsx", Text: "takt-recon-" + month + ".xlsx"},
+	}}
 	var b bytes.Buffer
-	if err := write(&b, pk, from); err != nil {
-		if errors.Is(err, errNoFamily) {
+	if err := reports.WriteSitePage(&b, pk, name, o); err != nil {
+		switch {
+		case errors.Is(err, reports.ErrNoSuchPage):
 			http.NotFound(w, r)
-			return
-		}
-		if name == reports.RetroFile && strings.Contains(err.Error(), "retro from") {
+		case errors.Is(err, reports.ErrRetroPeriod):
 			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
+		default:
+			p.Logger.Error("report page failed", "page", name, "error", err)
+			http.Error(w, err.Error(), http.StatusInternalServerError)
 		}
-		p.Logger.Error("report page failed", "page", name, "error", err)
-		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write(b.Bytes())
-}
-
-// sitePageWriter returns how to write the site page of that file name.
-func (p *Pages) sitePageWriter(name string) (func(*bytes.Buffer, reports.Pack, time.Time) error, bool) {
-	switch name {
-	case reports.IndexFile:
-		return func(b *bytes.Buffer, pk reports.Pack, from time.Time) error {
-			month := pk.Month.Format("2006-01")
-			return reports.WriteIndexPage(b, pk, reports.SiteOptions{RetroFrom: from, Links: []reports.SiteLink{
-				{Href: "pack.xlsx", Text: "takt-pack-" + month + ".xlsx"},
-				{Href: "recon.xlsx", Text: "takt-recon-" + month + ".xlsx"},
-			}})
-		}, true
-	case reports.RetroFile:
-		return func(b *bytes.Buffer, pk reports.Pack, from time.Time) error {
-			return reports.WriteRetroPage(b, pk, from)
-		}, true
-	case reports.ReconFile:
-		return func(b *bytes.Buffer, pk reports.Pack, _ time.Time) error {
-			return reports.WriteReconciliationPage(b, pk)
-		}, true
-	}
-	if family, ok := strings.CutPrefix(name, "kpi-"); ok {
-		if family, ok = strings.CutSuffix(family, ".html"); ok && family != "" {
-			return func(b *bytes.Buffer, pk reports.Pack, _ time.Time) error {
-				if !slices.Contains(reports.KPIFamilies(pk), family) {
-					return errNoFamily
-				}
-				return reports.WriteKPIPage(b, pk, family)
-			}, true
-		}
-	}
-	return nil, false
-}
-
-// errNoFamily answers a KPI page the month's pack has no KPIs for.
-var errNoFamily = errors.New("no such KPI page")
-
-func (p *Pages) reconExcel(w http.ResponseWriter, r *http.Request) {
-	pk, ok := p.pack(w, r)
-	if !ok {
-		return
-	}
-	var b bytes.Buffer
-	if err := reports.WriteReconciliationExcel(&b, pk); err != nil {
-		p.Logger.Error("reconciliation workbook failed", "error", err)
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="takt-recon-%s.xlsx"`, pk.Month.Format("2006-01")))
 	_, _ = w.Write(b.Bytes())
 }
 

@@ -5,6 +5,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,8 +85,8 @@ func TestPagesServeTheSite(t *testing.T) {
 		t.Fatalf("recon.xlsx does not open: %v", err)
 	}
 	defer f.Close()
-	if len(f.GetSheetList()) < 3 {
-		t.Errorf("recon.xlsx has sheets %q", f.GetSheetList())
+	if got, want := f.GetSheetList(), []string{"By customer", "Unbilled", "Exceptions"}; !slices.Equal(got, want) {
+		t.Errorf("recon.xlsx has sheets %q, want %q", got, want)
 	}
 
 	_, _, index := get(t, srv.URL+"/")
