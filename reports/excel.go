@@ -72,7 +72,7 @@ type book struct {
 
 	title, bold, header, text, wrap, na, italic int
 	date, month, dateTime, hours, days, pct     int
-	percentUnit, share, integer, boldInteger    int
+	percentUnit, integer, boldInteger           int
 	boldHours, boldPct                          int
 	good, fair, poor, neutral                   int
 	amounts, boldAmounts                        map[string]int // by currency
@@ -80,9 +80,6 @@ type book struct {
 
 	// What writeUnbilled found, for the summary and the reconciliation.
 	unbilled unbilledTotals
-	// exceptionRows are the rows of the exceptions sheet: the first and
-	// the last item row (0, 0 when there are none).
-	exceptionFirst, exceptionLast int
 }
 
 func newBook(f *excelize.File, p Pack) *book {
@@ -94,10 +91,10 @@ func newBook(f *excelize.File, p Pack) *book {
 // zipTo makes excelize write the workbook's archive straight to w instead
 // of into the buffer it would otherwise fill with the whole file (tens of
 // megabytes for a pack with a million rows), compressed at deflate's
-// fastest level: about three times faster for a file a fifth larger, still
-// an ordinary .xlsx. excelize only patches that buffer for archive entries
-// above 4 GiB, which no sheet within Excel's row limit of short texts
-// reaches.
+// fastest level, which trades a somewhat larger file for less time spent
+// compressing; it is still an ordinary .xlsx. excelize only patches that
+// buffer for archive entries above 4 GiB, which no sheet within Excel's row
+// limit of short texts reaches.
 func zipTo(w io.Writer) func(io.Writer) excelize.ZipWriter {
 	return func(io.Writer) excelize.ZipWriter {
 		zw := zip.NewWriter(w)
@@ -190,24 +187,35 @@ var formatsByLang = map[string]numberFormats{
 		percentUnit: `#,##0.0" %"`, amountLocale: "407"},
 }
 
-// currencySymbols are the symbols Excel shows for the currencies a
-// services firm bills most; other currencies show their ISO code.
+// currencySymbols are the symbols the workbooks and pages show for the
+// currencies a services firm bills most; other currencies show their ISO
+// code.
 var currencySymbols = map[string]string{"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF", "JPY": "¥", "SEK": "kr", "DKK": "kr.", "NOK": "kr", "PLN": "zł"}
+
+// currencySymbol is the symbol of a currency, or its ISO code when it has
+// none (ok false). spaced says whether it needs a space before the digits
+// when it goes first: letters do ("CHF 1,234.56"), signs do not
+// ("€1,234.56").
+func currencySymbol(currency string) (sym string, ok, spaced bool) {
+	sym, ok = currencySymbols[currency]
+	if !ok {
+		sym = currency
+	}
+	return sym, ok, len(sym) > 1 && sym[0] >= 'A' && sym[0] <= 'z'
+}
 
 // amountFormat shows two decimals, digit grouping and the currency, placed
 // as the language writes it. validate guarantees the code is three
 // capital letters, so it is safe inside the format.
 func amountFormat(lang, currency string) string {
 	nf := formatsByLang[lang]
-	sym, ok := currencySymbols[currency]
+	sym, ok, spaced := currencySymbol(currency)
 	tag := "[$" + currency + "]"
 	if ok {
 		tag = "[$" + sym + "-" + nf.amountLocale + "]"
 	}
 	if nf.symbolFirst {
-		// Letters need a space before the digits ("CHF 1,234.56"), signs
-		// do not ("€1,234.56").
-		if !ok || len(sym) > 1 && sym[0] >= 'A' && sym[0] <= 'z' {
+		if spaced {
 			tag += " "
 		}
 		return tag + "#,##0.00"
@@ -263,7 +271,6 @@ func (b *book) newStyles() {
 	b.percentUnit = custom(nf.percentUnit, nil)
 	b.pct = custom(fmtPercent, nil)
 	b.boldPct = custom(fmtPercent, boldFont)
-	b.share = b.pct
 	b.hours = b.style(&excelize.Style{NumFmt: numFmtHours})
 	b.boldHours = b.style(&excelize.Style{NumFmt: numFmtHours, Font: boldFont})
 	b.integer = b.style(&excelize.Style{NumFmt: numFmtInteger})

@@ -191,8 +191,9 @@ func (b *book) writeReconSummary(s *sheet, groups []*exceptionGroup) error {
 		return err
 	}
 	type totals struct {
-		items, exceptions, open        int
-		unbilled, atStake, openAmounts decimal.Decimal
+		items      int
+		unbilled   decimal.Decimal
+		exceptions exceptionGroup
 	}
 	byCurrency := map[string]*totals{}
 	var currencies []string
@@ -208,10 +209,7 @@ func (b *book) writeReconSummary(s *sheet, groups []*exceptionGroup) error {
 			t.unbilled = t.unbilled.Add(g.total)
 		}
 		if g := r.exceptions; g != nil {
-			t.exceptions += g.count
-			t.open += g.open
-			t.atStake = t.atStake.Add(g.amount)
-			t.openAmounts = t.openAmounts.Add(g.openAmount)
+			t.exceptions.merge(g)
 		}
 	}
 	sortBaseFirst(currencies, p.BaseCurrency)
@@ -225,10 +223,10 @@ func (b *book) writeReconSummary(s *sheet, groups []*exceptionGroup) error {
 		if err := s.put(str(c, b.bold),
 			formula(sumCol(rcItems, crit), t.items, b.boldInteger),
 			formula(sumCol(rcUnbilled, crit), excelNumber(t.unbilled), b.boldAmount(c)),
-			formula(sumCol(rcExceptions, crit), t.exceptions, b.boldInteger),
-			formula(sumCol(rcAtStake, crit), excelNumber(t.atStake), b.boldAmount(c)),
-			formula(sumCol(rcOpen, crit), t.open, b.boldInteger),
-			formula(sumCol(rcOpenAmount, crit), excelNumber(t.openAmounts), b.boldAmount(c)),
+			formula(sumCol(rcExceptions, crit), t.exceptions.count, b.boldInteger),
+			formula(sumCol(rcAtStake, crit), excelNumber(t.exceptions.amount), b.boldAmount(c)),
+			formula(sumCol(rcOpen, crit), t.exceptions.open, b.boldInteger),
+			formula(sumCol(rcOpenAmount, crit), excelNumber(t.exceptions.openAmount), b.boldAmount(c)),
 		); err != nil {
 			return err
 		}

@@ -322,13 +322,38 @@ func (b *book) ackState(e Exception) string {
 	return b.l.AckChanged
 }
 
-// exceptionGroup is the exceptions of one customer and currency.
+// exceptionGroup counts exceptions and adds up their amounts, all of them
+// and those not acknowledged. The exceptions list groups them by customer
+// and currency, with the rows they take; the totals group them by currency
+// or by kind and currency and leave the customer and rows empty.
 type exceptionGroup struct {
 	customerID, customer, currency string
 	rows                           ranges
 	count, open                    int
 	amount, openAmount             decimal.Decimal
 }
+
+// add counts e into the group.
+func (g *exceptionGroup) add(e Exception) {
+	g.count++
+	g.amount = g.amount.Add(e.Amount)
+	if !e.Acknowledged {
+		g.open++
+		g.openAmount = g.openAmount.Add(e.Amount)
+	}
+}
+
+// merge adds the counts and amounts of o to the group.
+func (g *exceptionGroup) merge(o *exceptionGroup) {
+	g.count += o.count
+	g.open += o.open
+	g.amount = g.amount.Add(o.amount)
+	g.openAmount = g.openAmount.Add(o.openAmount)
+}
+
+// exceptionItemRows are the rows writeExceptionList puts n exceptions in:
+// from the one below its header on.
+func exceptionItemRows(n int) (first, last int) { return 2, n + 1 }
 
 // writeExceptionList writes exs from row 1 and returns their groups by
 // customer and currency in the order they first appear.
@@ -379,14 +404,8 @@ func (b *book) writeExceptionList(s *sheet, exs []Exception) ([]*exceptionGroup,
 			groups = append(groups, g)
 		}
 		g.rows.add(s.row)
-		g.count++
-		g.amount = g.amount.Add(e.Amount)
-		if !e.Acknowledged {
-			g.open++
-			g.openAmount = g.openAmount.Add(e.Amount)
-		}
+		g.add(e)
 	}
-	b.exceptionFirst, b.exceptionLast = 2, s.row
 	return groups, s.table("BillingExceptions", 1, eColumns)
 }
 
@@ -414,15 +433,10 @@ func (b *book) writeExceptions(s *sheet) error {
 			sums[e.Currency] = g
 			currencies = append(currencies, e.Currency)
 		}
-		g.count++
-		g.amount = g.amount.Add(e.Amount)
-		if !e.Acknowledged {
-			g.open++
-			g.openAmount = g.openAmount.Add(e.Amount)
-		}
+		g.add(e)
 	}
 	sortBaseFirst(currencies, b.p.BaseCurrency)
-	first, last := b.exceptionFirst, b.exceptionLast
+	first, last := exceptionItemRows(len(exs))
 	curs, amounts, acks := absRange("", eCurrency, first, last), absRange("", eAmount, first, last), absRange("", eAck, first, last)
 	notYes := quoted("<>" + l.Yes)
 	for _, c := range currencies {

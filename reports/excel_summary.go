@@ -44,13 +44,6 @@ func kpiStatus(def KPIDefinition, v KPIValue) string {
 	return statusOff
 }
 
-// defaultKPIs are the KPIs a pack built without definitions shows.
-var defaultKPIs = []KPIDefinition{
-	{Name: "dso_days", Unit: UnitDays, Better: "lower"},
-	{Name: "dso_3m_days", Unit: UnitDays, Better: "lower"},
-	{Name: "dunning_rate", Unit: UnitShare, Better: "lower"},
-}
-
 // Rows of the summary's header block; the KPI table's header follows.
 const summaryKPIHeader = 8
 
@@ -87,11 +80,7 @@ func (b *book) writeSummary(s *sheet) error {
 		l.Status, l.Note); err != nil {
 		return err
 	}
-	defs := p.KPIDefinitions
-	if len(defs) == 0 {
-		defs = defaultKPIs
-	}
-	for _, def := range defs {
+	for _, def := range packDefinitions(p) {
 		if err := b.kpiRow(s, def, cur, prev, hasPrev); err != nil {
 			return err
 		}
@@ -122,7 +111,7 @@ func (b *book) unitOf(def KPIDefinition) (string, int) {
 	case UnitPercent:
 		return "%", b.percentUnit
 	case UnitShare:
-		return "%", b.share
+		return "%", b.pct
 	case UnitMoney:
 		return b.p.BaseCurrency, b.amount(b.p.BaseCurrency)
 	}
@@ -267,31 +256,22 @@ func (b *book) summaryExceptions(s *sheet) error {
 	if len(exs) == 0 {
 		return s.put(str(l.NoExceptions, b.text))
 	}
-	type sums struct {
-		count, open        int
-		amount, openAmount decimal.Decimal
-	}
-	all := map[kindCurrency]*sums{}
+	all := map[kindCurrency]*exceptionGroup{}
 	var keys []kindCurrency
 	for _, e := range exs {
 		k := kindCurrency{e.Kind, e.Currency}
 		g := all[k]
 		if g == nil {
-			g = &sums{}
+			g = &exceptionGroup{}
 			all[k] = g
 			keys = append(keys, k)
 		}
-		g.count++
-		g.amount = g.amount.Add(e.Amount)
-		if !e.Acknowledged {
-			g.open++
-			g.openAmount = g.openAmount.Add(e.Amount)
-		}
+		g.add(e)
 	}
 	slices.SortFunc(keys, func(a, b kindCurrency) int {
 		return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.currency, b.currency))
 	})
-	first, last := 2, len(exs)+1
+	first, last := exceptionItemRows(len(exs))
 	sheet := l.SheetExceptions
 	kinds, curs := absRange(sheet, eKind, first, last), absRange(sheet, eCurrency, first, last)
 	amounts, acks := absRange(sheet, eAmount, first, last), absRange(sheet, eAck, first, last)

@@ -398,7 +398,7 @@ func (p Pack) validate() error {
 		if !currencyCode.MatchString(d.Currency) {
 			return fmt.Errorf("reports: receivable %d (%s): currency %q is not an ISO 4217 code", i, d.Number, d.Currency)
 		}
-		if _, ok := agingBuckets[d.Bucket]; !ok {
+		if !slices.Contains(agingBucketOrder, d.Bucket) {
 			return fmt.Errorf("reports: receivable %d (%s): aging bucket %q is not one of not_due, 1_30, 31_60, 61_90, over_90", i, d.Number, d.Bucket)
 		}
 	}
@@ -418,12 +418,10 @@ func (u UnbilledItem) check(i int) error {
 	return nil
 }
 
-// agingBuckets are the receivables' aging buckets in display order.
-var agingBuckets = map[string]int{"not_due": 0, "1_30": 1, "31_60": 2, "61_90": 3, "over_90": 4}
-
+// agingBucketOrder are the receivables' aging buckets in display order.
 var agingBucketOrder = []string{"not_due", "1_30", "31_60", "61_90", "over_90"}
 
-// wipBuckets are the age buckets of unbilled work (KPIS.md).
+// wipBucketOrder are the age buckets of unbilled work (KPIS.md).
 var wipBucketOrder = []string{"0_30", "31_60", "61_90", "over_90"}
 
 // wipBucket is the age bucket of unbilled work that is days old.

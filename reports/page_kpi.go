@@ -60,12 +60,10 @@ func packDefinitions(p Pack) []KPIDefinition {
 	var defs []KPIDefinition
 	for _, f := range kpiFamilies {
 		for _, name := range f.KPIs {
-			has := name == "dso_days" || name == "dso_3m_days" || name == "dunning_rate"
-			for _, m := range p.Months {
-				if _, ok := m.Figures[name]; ok {
-					has = true
-				}
-			}
+			has := slices.ContainsFunc(p.Months, func(m MonthKPIs) bool {
+				_, ok := m.Figures[name]
+				return ok
+			})
 			if has {
 				b := builtinKPIs[name]
 				defs = append(defs, KPIDefinition{Name: name, Unit: b[0], Better: b[1], Baseline: KPIValue{Reason: "not in the pack"}})
@@ -236,7 +234,7 @@ func splitByUnit(f familyKPIs, l *pageLabels) []familyChart {
 		case len(out) == 1:
 			out[i].Title = l.Families[f.Key]
 		case len(out[i].Defs) == 1:
-			out[i].Title = l.kpiName(out[i].Defs[0].Name)
+			out[i].Title = labelOr(l.KPINames, out[i].Defs[0].Name)
 		default:
 			out[i].Title = l.Families[f.Key] + " (" + l.unitLabel(out[i].Unit, "") + ")"
 		}
@@ -347,12 +345,12 @@ func WriteKPIPage(w io.Writer, p Pack, family string) error {
 	}
 	subtitle := p.Company + " · " + base.monthLabel(p.Month)
 	for _, fc := range splitByUnit(fam, l) {
-		gaps, conf := familyLineChart(p, l, fc, months, subtitle, incidents)
+		conf := familyLineChart(p, l, fc, months, subtitle, incidents)
 		cfg.Charts = append(cfg.Charts, conf)
 		for m, month := range months {
 			for s, d := range fc.Defs {
-				if r := gaps[s][m]; r != nil {
-					body.Gaps = append(body.Gaps, month+" · "+l.kpiName(d.Name)+": "+*r)
+				if r := conf.Gaps[s][m]; r != nil {
+					body.Gaps = append(body.Gaps, month+" · "+labelOr(l.KPINames, d.Name)+": "+*r)
 				}
 			}
 		}
@@ -362,7 +360,7 @@ func WriteKPIPage(w io.Writer, p Pack, family string) error {
 	for _, d := range fam.Defs {
 		v := cur.figure(d.Name)
 		row := kpiRow{
-			Name: l.kpiName(d.Name), Latest: l.kpiText(v.Value, d.Unit, p.BaseCurrency, base.NA), Provisional: v.Provisional,
+			Name: labelOr(l.KPINames, d.Name), Latest: l.kpiText(v.Value, d.Unit, p.BaseCurrency, base.NA), Provisional: v.Provisional,
 			Baseline: l.kpiText(d.Baseline.Value, d.Unit, p.BaseCurrency, base.NA), BaselineSource: d.BaselineSource,
 			Better:  l.BetterLower,
 			Explain: "takt kpi explain --month " + p.Month.Format("2006-01") + " --kpi " + d.Name,
@@ -380,7 +378,7 @@ func WriteKPIPage(w io.Writer, p Pack, family string) error {
 	}
 	body.Incidents = incidentsData{L: l}
 	for _, im := range incidents {
-		body.Incidents.List = append(body.Incidents.List, newIncidentView(im.Incident, l, base, p))
+		body.Incidents.List = append(body.Incidents.List, newIncidentView(im.Incident, l, base))
 	}
 
 	script, err := familyScript(cfg)
@@ -399,7 +397,7 @@ func WriteKPIPage(w io.Writer, p Pack, family string) error {
 // familyLineChart builds one chart's options with go-echarts: a line per
 // KPI with its baseline and target as mark lines, and a series of the
 // incidents whose mark areas shade the months they touched.
-func familyLineChart(p Pack, l *pageLabels, fc familyChart, months []string, subtitle string, incidents []incidentMarks) ([][]*string, familyChartConfig) {
+func familyLineChart(p Pack, l *pageLabels, fc familyChart, months []string, subtitle string, incidents []incidentMarks) familyChartConfig {
 	c := charts.NewLine()
 	axis := l.unitLabel(fc.Unit, p.BaseCurrency)
 	c.SetGlobalOptions(
@@ -448,14 +446,14 @@ func familyLineChart(p Pack, l *pageLabels, fc familyChart, months []string, sub
 			point, _ := v.Value.Decimal.Mul(scale).Round(places).Float64()
 			data[i].Value = point
 		}
-		c.AddSeries(l.kpiName(d.Name), data, charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true)}))
+		c.AddSeries(labelOr(l.KPINames, d.Name), data, charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true)}))
 		var marks []any
 		if d.Baseline.Value.Valid {
 			v, _ := d.Baseline.Value.Decimal.Mul(scale).Round(places).Float64()
 			ref(v)
 			marks = append(marks, map[string]any{
 				"name": l.Baseline, "yAxis": v, "lineStyle": map[string]any{"type": "dashed"},
-				"label": map[string]any{"formatter": l.kpiName(d.Name) + " – " + l.Baseline + " " + l.number(d.Baseline.Value.Decimal.Mul(scale), places)},
+				"label": map[string]any{"formatter": labelOr(l.KPINames, d.Name) + " – " + l.Baseline + " " + l.number(d.Baseline.Value.Decimal.Mul(scale), places)},
 			})
 		}
 		if d.Target != nil {
@@ -463,7 +461,7 @@ func familyLineChart(p Pack, l *pageLabels, fc familyChart, months []string, sub
 			ref(v)
 			marks = append(marks, map[string]any{
 				"name": l.Target, "yAxis": v, "lineStyle": map[string]any{"type": "dotted", "width": 2},
-				"label": map[string]any{"formatter": l.kpiName(d.Name) + " – " + l.Target + " " + l.number(d.Target.Value.Mul(scale), places)},
+				"label": map[string]any{"formatter": labelOr(l.KPINames, d.Name) + " – " + l.Target + " " + l.number(d.Target.Value.Mul(scale), places)},
 			})
 		}
 		if len(marks) > 0 {
@@ -503,7 +501,7 @@ func familyLineChart(p Pack, l *pageLabels, fc familyChart, months []string, sub
 	c.Validate()
 	conf.Option = c.JSON()
 	conf.Gaps = gaps
-	return gaps, conf
+	return conf
 }
 
 // familyScript is the family page's inline script with its configuration

@@ -40,7 +40,6 @@ type pageLabels struct {
 	DirBetter, DirWorse, DirSame, DirUnknown    string
 	RetroIncidents, TopUnbilled, NoUnbilled     string
 	Action, Owner, Due, Overdue                 string
-	FollowUpStatus                              map[string]string
 	Customer, Project, Kind, WorkDate, AgeDays  string
 	Amount, AmountBase, Hours, Oldest           string
 	NoRate                                      string
@@ -105,8 +104,7 @@ var pageLabelsByLang = map[string]*pageLabels{
 		DirBetter: "better", DirWorse: "worse", DirSame: "unchanged", DirUnknown: "not comparable",
 		RetroIncidents: "Incidents and follow-ups", TopUnbilled: "Biggest unbilled amounts", NoUnbilled: "No unbilled work.",
 		Action: "Action", Owner: "Owner", Due: "Due", Overdue: "overdue",
-		FollowUpStatus: map[string]string{"open": "open", "done": "done", "dropped": "dropped"},
-		Customer:       "Customer", Project: "Project", Kind: "Kind", WorkDate: "Work date", AgeDays: "Age (days)",
+		Customer: "Customer", Project: "Project", Kind: "Kind", WorkDate: "Work date", AgeDays: "Age (days)",
 		Amount: "Amount", AmountBase: "In base currency", Hours: "Hours", Oldest: "Oldest (days)",
 		NoRate: "no exchange rate",
 
@@ -170,8 +168,7 @@ var pageLabelsByLang = map[string]*pageLabels{
 		DirBetter: "besser", DirWorse: "schlechter", DirSame: "unverändert", DirUnknown: "nicht vergleichbar",
 		RetroIncidents: "Vorfälle und Folgemaßnahmen", TopUnbilled: "Größte nicht abgerechnete Beträge", NoUnbilled: "Keine nicht abgerechneten Leistungen.",
 		Action: "Maßnahme", Owner: "Verantwortlich", Due: "Fällig", Overdue: "überfällig",
-		FollowUpStatus: map[string]string{"open": "offen", "done": "erledigt", "dropped": "verworfen"},
-		Customer:       "Kunde", Project: "Projekt", Kind: "Art", WorkDate: "Leistungsdatum", AgeDays: "Alter (Tage)",
+		Customer: "Kunde", Project: "Projekt", Kind: "Art", WorkDate: "Leistungsdatum", AgeDays: "Alter (Tage)",
 		Amount: "Betrag", AmountBase: "In Basiswährung", Hours: "Stunden", Oldest: "Älteste (Tage)",
 		NoRate: "kein Wechselkurs",
 
@@ -192,15 +189,6 @@ var pageLabelsByLang = map[string]*pageLabels{
 // accepted.
 func pageLabelsFor(lang string) *pageLabels {
 	return pageLabelsByLang[lang]
-}
-
-// kpiName is a KPI's name for readers; a KPI the labels do not know shows
-// by its key.
-func (l *pageLabels) kpiName(key string) string {
-	if s, ok := l.KPINames[key]; ok {
-		return s
-	}
-	return key
 }
 
 // number formats d with places decimals, rounded half away from zero, with
@@ -227,19 +215,13 @@ func (l *pageLabels) number(d decimal.Decimal, places int32) string {
 	return b.String()
 }
 
-// pageCurrencySymbols are the currencies written with a symbol; others show
-// their ISO code.
-var pageCurrencySymbols = map[string]string{"EUR": "€", "GBP": "£", "USD": "$"}
-
-// money formats an amount to the cent in its currency: 1.234,56 € in German,
-// €1,234.56 in English; a currency without a symbol shows its code
-// (1.234,56 CHF, CHF 1,234.56).
+// money formats an amount to the cent in its currency with the symbol the
+// workbooks show (currencySymbols): 1.234,56 € in German, €1,234.56 in
+// English; a symbol of letters or a currency without a symbol, which shows
+// its code, stands apart from the digits (1.234,56 CHF, CHF 1,234.56).
 func (l *pageLabels) money(d decimal.Decimal, currency string) string {
 	n := l.number(d, 2)
-	sym, ok := pageCurrencySymbols[currency]
-	if !ok {
-		sym = currency
-	}
+	sym, _, spaced := currencySymbol(currency)
 	if l.CurrencyAfter {
 		return n + " " + sym
 	}
@@ -249,10 +231,10 @@ func (l *pageLabels) money(d decimal.Decimal, currency string) string {
 	if neg {
 		sign = "-"
 	}
-	if ok {
-		return sign + sym + n
+	if spaced {
+		return sign + sym + " " + n
 	}
-	return sign + sym + " " + n
+	return sign + sym + n
 }
 
 // date formats a day: 31.03.2026 or 31 Mar 2026.

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -55,7 +56,7 @@ type reconProject struct {
 
 // reconCustomer gathers a customer's unbilled work and exceptions.
 type reconCustomer struct {
-	key, name  string
+	id, name   string
 	count      int
 	hours      decimal.Decimal
 	unbilled   moneyByCurrency
@@ -141,7 +142,7 @@ func writeReconciliation(w io.Writer, p Pack, inSite bool) error {
 		k := customerKey(id, name)
 		c, ok := customers[k]
 		if !ok {
-			c = &reconCustomer{key: k, name: name, unbilled: moneyByCurrency{}, atStake: moneyByCurrency{}, projects: map[string]*reconProject{}}
+			c = &reconCustomer{id: id, name: name, unbilled: moneyByCurrency{}, atStake: moneyByCurrency{}, projects: map[string]*reconProject{}}
 			customers[k] = c
 		}
 		return c
@@ -191,13 +192,9 @@ func writeReconciliation(w io.Writer, p Pack, inSite bool) error {
 	for _, c := range customers {
 		list = append(list, c)
 	}
-	// By name as a reader looks them up; the key separates namesakes.
-	sort.Slice(list, func(i, j int) bool {
-		a, b := strings.ToLower(list[i].name), strings.ToLower(list[j].name)
-		if a != b {
-			return a < b
-		}
-		return list[i].key < list[j].key
+	// In the reconciliation workbook's order; the id separates namesakes.
+	slices.SortFunc(list, func(a, b *reconCustomer) int {
+		return cmp.Or(compareCustomer(a.name, b.name), cmp.Compare(a.id, b.id))
 	})
 	month := p.Month.Format("2006-01")
 	asOf := p.asOf().Format("2006-01-02")
