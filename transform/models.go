@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -30,8 +29,8 @@ type Model struct {
 	SQL  string
 	// Delta, when the file has a "-- takt:delta" line, is the SQL after
 	// it: it brings the model's table up to date with the raw rows of the
-	// runs after $since, when those rows are all that changed (see
-	// deltaSince).
+	// runs after getvariable('takt_since'), when those rows are all that
+	// changed (see deltaSince).
 	Delta string
 	// Objects are the schema.name of everything the file creates.
 	Objects []string
@@ -94,8 +93,8 @@ func parseModels() ([]Model, error) {
 		mod := &Model{Name: layer + "." + strings.TrimSuffix(path.Base(p), ".sql"), File: p, SQL: string(b)}
 		if full, delta, ok := strings.Cut(mod.SQL, "\n"+deltaMarker+"\n"); ok {
 			mod.SQL, mod.Delta = full+"\n", delta
-			if !strings.Contains(delta, "$since") {
-				return nil, fmt.Errorf("model %s: the SQL after %q must use $since", p, deltaMarker)
+			if !strings.Contains(delta, "getvariable('takt_since')") {
+				return nil, fmt.Errorf("model %s: the SQL after %q must use getvariable('takt_since')", p, deltaMarker)
 			}
 		}
 		for _, m := range createRe.FindAllStringSubmatch(stripComments(string(b)), -1) {
@@ -430,7 +429,12 @@ func buildModels(ctx context.Context, tx *sql.Tx, k *keys, models []Model, rebui
 				return 0, err
 			}
 			if ok {
-				how, stmt, delta = "model brought up to date", strings.ReplaceAll(m.Delta, "$since", strconv.FormatInt(since, 10)), true
+				// The run the last build read up to, as a value, not
+				// as text in the SQL.
+				if _, err := tx.ExecContext(ctx, sqlfiles.Query("set_delta_since"), since); err != nil {
+					return 0, fmt.Errorf("transform: model %s: %w", m.Name, err)
+				}
+				how, stmt, delta = "model brought up to date", m.Delta, true
 			}
 		}
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {

@@ -36,6 +36,12 @@ UNION ALL
 SELECT schema_name || '.' || function_name FROM duckdb_functions()
 WHERE database_name = current_database() AND function_type IN ('macro', 'table_macro') AND NOT internal;
 
+-- name: set_delta_since
+-- The run up to which the last build of a model read its raw tables: the
+-- delta section of a model reads the rows after it as
+-- getvariable('takt_since').
+SET VARIABLE takt_since = $1;
+
 -- name: build_table_columns
 -- The columns of table $1.$2, with their types.
 SELECT coalesce(string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index), '')

@@ -1,11 +1,12 @@
 -- The current view of raw.harvest_tasks (staging/sync.sql): the latest
 -- version of each record, deleted ones included (_deleted_at). When only
--- rows of runs after the last build's ($since) were added, the records they
--- touch are recomputed (below the delta line); else it is rebuilt whole.
+-- rows of runs after the last build's were added (getvariable('takt_since'),
+-- set by the runner), the records they touch are recomputed (below the
+-- delta line); else it is rebuilt whole.
 CREATE OR REPLACE TABLE staging.current_harvest_tasks AS
 SELECT * FROM staging.current_versions('harvest', 'tasks', -1);
 -- takt:delta
 DELETE FROM staging.current_harvest_tasks
-WHERE id IN (SELECT id FROM raw.harvest_tasks WHERE _run_id > $since);
+WHERE id IN (SELECT id FROM raw.harvest_tasks WHERE _run_id > getvariable('takt_since'));
 INSERT INTO staging.current_harvest_tasks
-SELECT * FROM staging.current_versions('harvest', 'tasks', $since);
+SELECT * FROM staging.current_versions('harvest', 'tasks', getvariable('takt_since'));
