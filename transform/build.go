@@ -165,7 +165,7 @@ func (k *keys) deltaSince(ctx context.Context, m Model, in inputs) (since int64,
 		}
 		schema, table, _ := strings.Cut(strings.TrimPrefix(name, "table "), ".")
 		var old int64
-		if err := k.q.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE _run_id <= $1`, quoteTable(schema, table)), b.maxRun).Scan(&old); err != nil {
+		if err := k.q.QueryRowContext(ctx, tableQuery("build_rows_up_to_run", schema, table), b.maxRun).Scan(&old); err != nil {
 			return 0, false, fmt.Errorf("transform: rows of %s.%s up to run %d: %w", schema, table, b.maxRun, err)
 		}
 		if old != b.rows {
@@ -229,7 +229,7 @@ func (k *keys) external(ctx context.Context, table string) (string, error) {
 	if cols, ok := k.columns[table]; ok {
 		if schema == "raw" {
 			f := rawFingerprint{cols: cols}
-			if err := k.q.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*), coalesce(max(_run_id), -1) FROM %s`, quoteTable(schema, name))).Scan(&f.rows, &f.maxRun); err != nil {
+			if err := k.q.QueryRowContext(ctx, tableQuery("build_raw_fingerprint", schema, name)).Scan(&f.rows, &f.maxRun); err != nil {
 				return "", fmt.Errorf("transform: fingerprint of %s: %w", table, err)
 			}
 			fp = f.String()
@@ -267,7 +267,7 @@ func (k *keys) readColumns(ctx context.Context) error {
 // when any row does, whatever the order of the rows.
 func (k *keys) rowsHash(ctx context.Context, schema, name string) (string, error) {
 	var n, sum string
-	err := k.q.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*)::VARCHAR, coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM %s t`, quoteTable(schema, name))).Scan(&n, &sum)
+	err := k.q.QueryRowContext(ctx, tableQuery("build_rows_hash", schema, name)).Scan(&n, &sum)
 	return n + " rows " + sum, err
 }
 
@@ -296,7 +296,7 @@ func (k *keys) outputKey(ctx context.Context, m Model, input string) (string, er
 		}
 		fmt.Fprintf(h, "columns %s %s\n", t, cols)
 		var size int64
-		if err := k.q.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s`, quoteTable(schema, name))).Scan(&size); err != nil {
+		if err := k.q.QueryRowContext(ctx, tableQuery("build_row_count", schema, name)).Scan(&size); err != nil {
 			return "", fmt.Errorf("transform: count of %s: %w", t, err)
 		}
 		if size > hashRowsUpTo {
@@ -342,21 +342,18 @@ func (k *keys) current(m Model, input string) bool {
 // put notes a build state; write records the noted ones.
 func (k *keys) put(name string, st buildState) { k.puts[name] = st }
 
-// write records the noted build states in one statement, in tx.
+// write records the noted build states, in tx.
 func (k *keys) write(ctx context.Context, tx *sql.Tx, runID int64, now time.Time) error {
 	if len(k.puts) == 0 {
 		return nil
 	}
-	names := slices.Sorted(maps.Keys(k.puts))
-	var b strings.Builder
-	args := make([]any, 0, len(names)*8)
-	for i, n := range names {
+	stmt, err := tx.PrepareContext(ctx, sqlfiles.Query("put_build_state"))
+	if err != nil {
+		return fmt.Errorf("transform: record build state: %w", err)
+	}
+	defer stmt.Close()
+	for _, n := range slices.Sorted(maps.Keys(k.puts)) {
 		st := k.puts[n]
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		j := len(args)
-		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", j+1, j+2, j+3, j+4, j+5, j+6, j+7, j+8)
 		var out any
 		if st.output != "" {
 			out = st.output
@@ -365,15 +362,18 @@ func (k *keys) write(ctx context.Context, tx *sql.Tx, runID int64, now time.Time
 		if err != nil {
 			return err
 		}
-		args = append(args, n, st.input, string(parts), out, st.failures, st.sample, runID, now)
-	}
-	if _, err := tx.ExecContext(ctx, sqlfiles.Query("put_build_states")+b.String(), args...); err != nil {
-		return fmt.Errorf("transform: record build state: %w", err)
+		if _, err := stmt.ExecContext(ctx, n, st.input, string(parts), out, st.failures, st.sample, runID, now); err != nil {
+			return fmt.Errorf("transform: record build state of %s: %w", n, err)
+		}
 	}
 	clear(k.puts)
 	return nil
 }
 
-func quoteTable(schema, name string) string {
-	return `"` + strings.ReplaceAll(schema, `"`, `""`) + `"."` + strings.ReplaceAll(name, `"`, `""`) + `"`
+// tableQuery is the named query with {table} replaced by the quoted name
+// of a model's table or of a table the models read (names the warehouse
+// itself lists, never user text).
+func tableQuery(name, schema, table string) string {
+	quoted := `"` + strings.ReplaceAll(schema, `"`, `""`) + `"."` + strings.ReplaceAll(table, `"`, `""`) + `"`
+	return strings.ReplaceAll(sqlfiles.Query(name), "{table}", quoted)
 }

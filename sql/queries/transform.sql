@@ -24,9 +24,24 @@ ORDER BY kind, rule_no, system;
 SELECT name, input_key, inputs, coalesce(output_key, ''), coalesce(failures, 0), coalesce(sample, '')
 FROM ops.build_state;
 
--- name: put_build_states
--- The rows follow as a VALUES list.
-INSERT OR REPLACE INTO ops.build_state (name, input_key, inputs, output_key, failures, sample, run_id, built_at) VALUES 
+-- name: put_build_state
+INSERT OR REPLACE INTO ops.build_state (name, input_key, inputs, output_key, failures, sample, run_id, built_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+
+-- name: build_raw_fingerprint
+-- A raw table's rows and the latest run that wrote one (-1: none).
+SELECT count(*), coalesce(max(_run_id), -1) FROM {table};
+
+-- name: build_rows_up_to_run
+SELECT count(*) FROM {table} WHERE _run_id <= $1;
+
+-- name: build_row_count
+SELECT count(*) FROM {table};
+
+-- name: build_rows_hash
+-- The row count and the sum of the rows' hashes: it changes when any row
+-- does, whatever the order of the rows.
+SELECT count(*)::VARCHAR, coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM {table} t;
 
 -- name: warehouse_objects
 SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE database_name = current_database()
