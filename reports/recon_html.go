@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -28,11 +29,7 @@ func (m moneyByCurrency) add(currency string, d decimal.Decimal) {
 // list formats the sums in currency order: ["1.234,56 €", "50,00 £"]. The
 // pages show them joined by " · ", each kept on one line.
 func (m moneyByCurrency) list(l *pageLabels) []string {
-	codes := make([]string, 0, len(m))
-	for c := range m {
-		codes = append(codes, c)
-	}
-	sort.Strings(codes)
+	codes := slices.Sorted(maps.Keys(m))
 	parts := make([]string, len(codes))
 	for i, c := range codes {
 		parts[i] = l.money(m[c], c)
@@ -217,12 +214,7 @@ func writeReconciliation(w io.Writer, p Pack, inSite bool) error {
 			Anchor: anchor, Name: name, Count: c.count, Unbilled: c.unbilled.list(l), AtStake: c.atStake.list(l),
 			Hours: l.number(c.hours, 2), Exceptions: len(c.exceptions), Open: c.open, OldestDays: c.oldest,
 		}
-		names := make([]string, 0, len(c.projects))
-		for k := range c.projects {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		for _, k := range names {
+		for _, k := range slices.Sorted(maps.Keys(c.projects)) {
 			pr := c.projects[k]
 			v.Projects = append(v.Projects, reconProjectView{
 				Name: pr.Name, Hours: l.number(pr.Hours, 2), Amount: pr.Amounts.list(l), Count: pr.Count, OldestDays: pr.OldestDays,
