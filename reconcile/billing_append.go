@@ -42,7 +42,7 @@ var (
 	// takes from the staged candidates.
 	plainColumns = []column{{"run_id", duckdb.TYPE_VARCHAR}, {"line_id", duckdb.TYPE_VARCHAR}, {"customer_id", duckdb.TYPE_VARCHAR},
 		{"currency", duckdb.TYPE_VARCHAR}, {"project_code", duckdb.TYPE_VARCHAR}, {"task", duckdb.TYPE_VARCHAR},
-		{"rate", duckdb.TYPE_VARCHAR}, {"period", duckdb.TYPE_VARCHAR}}
+		{"rate", duckdb.TYPE_VARCHAR}}
 	ledgerColumns = []column{{"item_key", duckdb.TYPE_VARCHAR}, {"run_id", duckdb.TYPE_VARCHAR}, {"invoice_id", duckdb.TYPE_VARCHAR},
 		{"doc_type", duckdb.TYPE_VARCHAR}, {"invoice_number", duckdb.TYPE_VARCHAR}, {"quantity", duckdb.TYPE_VARCHAR},
 		{"amount", duckdb.TYPE_VARCHAR}, {"rate", duckdb.TYPE_VARCHAR}, {"currency", duckdb.TYPE_VARCHAR},

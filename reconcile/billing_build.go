@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"iter"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -148,14 +150,40 @@ type CustomerVAT struct {
 	Rate          decimal.Decimal // percent
 }
 
+// plainLine is a time line of work billed in full, summed by the
+// database (billing_plain_lines) instead of item by item: time of a
+// project without a budget to cap it.
+type plainLine struct {
+	CustomerID, Currency, ProjectCode, Task string
+	Project                                 string // on the first item, by day then key
+	Rate, Hours                             decimal.Decimal
+	First, Last                             time.Time
+	Items                                   int
+}
+
+// custCur is an invoice of a regular run: one per customer and currency.
+type custCur struct{ customer, currency string }
+
+// invoiceHead is what the database tells of an invoice's billable work
+// (billing_invoice_heads): the customer's name on its first item by key,
+// and the fingerprints of its item keys and of its items' content.
+type invoiceHead struct {
+	Customer, Keys, Work string
+}
+
 // buildInput is everything a regular run is computed from.
 type buildInput struct {
 	Period      time.Time // first day of the month
 	InvoiceDate time.Time
-	Candidates  []Candidate
-	Budgets     map[string]Budget
-	VAT         map[string]CustomerVAT
-	FX          func(currency, customerID string) (*FX, error)
+	// Candidates are the work billed item by item, in key order; Plain
+	// the time lines summed by the database; Heads the invoices all of it
+	// falls into.
+	Candidates []Candidate
+	Plain      []plainLine
+	Heads      map[custCur]invoiceHead
+	Budgets    map[string]Budget
+	VAT        map[string]CustomerVAT
+	FX         func(currency, customerID string) (*FX, error)
 }
 
 var (
@@ -228,42 +256,49 @@ func capByBudget(cs []*Candidate, b Budget, hasBudget bool) (bill, writeOff []bi
 // build computes the invoices of a regular run: one per customer and
 // currency, ordered by customer name, customer id and currency.
 func build(in buildInput, s Settings) ([]Invoice, error) {
-	type key struct{ customer, currency string }
 	// Candidates travel by pointer: a large firm's run has hundreds of
 	// thousands.
-	groups := map[key][]*Candidate{}
+	groups := map[custCur][]*Candidate{}
+	plain := map[custCur][]*plainLine{}
 	for i := range in.Candidates {
 		c := &in.Candidates[i]
-		k := key{c.CustomerID, c.Currency}
+		k := custCur{c.CustomerID, c.Currency}
 		groups[k] = append(groups[k], c)
 	}
-	keys := make([]key, 0, len(groups))
-	for k := range groups {
+	for i := range in.Plain {
+		p := &in.Plain[i]
+		k := custCur{p.CustomerID, p.Currency}
+		plain[k] = append(plain[k], p)
+	}
+	keys := make([]custCur, 0, len(in.Heads))
+	for k := range in.Heads {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b key) int {
-		return cmp.Or(cmp.Compare(groups[a][0].Customer, groups[b][0].Customer), cmp.Compare(a.customer, b.customer), cmp.Compare(a.currency, b.currency))
+	for _, ks := range []iter.Seq[custCur]{maps.Keys(groups), maps.Keys(plain)} {
+		for k := range ks {
+			if _, ok := in.Heads[k]; !ok {
+				return nil, fmt.Errorf("billing: the work of customer %s in %s is not among the staged invoices: create the run again", k.customer, k.currency)
+			}
+		}
+	}
+	slices.SortFunc(keys, func(a, b custCur) int {
+		return cmp.Or(cmp.Compare(in.Heads[a].Customer, in.Heads[b].Customer), cmp.Compare(a.customer, b.customer), cmp.Compare(a.currency, b.currency))
 	})
 	period := in.Period.Format("2006-01")
 	var out []Invoice
 	for _, k := range keys {
-		cs := groups[k]
+		head := in.Heads[k]
 		vat, ok := in.VAT[k.customer]
 		if !ok {
-			return nil, fmt.Errorf("billing: customer %s (%s) has no VAT situation in core.customer_vat: run `takt run` again", k.customer, cs[0].Customer)
+			return nil, fmt.Errorf("billing: customer %s (%s) has no VAT situation in core.customer_vat: run `takt run` again", k.customer, head.Customer)
 		}
 		inv := Invoice{DocType: DocInvoice, CustomerID: k.customer, Customer: vat.Name, Country: vat.Country, VATID: vat.VATID,
 			XeroContactID: vat.XeroContactID, Currency: k.currency, VATCase: vat.Case, BaseCurrency: s.BaseCurrency}
 		if inv.Customer == "" {
-			inv.Customer = cs[0].Customer
+			inv.Customer = head.Customer
 		}
-		var itemKeys []string
-		for _, c := range cs {
-			itemKeys = append(itemKeys, c.Key)
-		}
-		slices.Sort(itemKeys)
-		inv.ID = "INV-" + shortHash(period, k.customer, k.currency, strings.Join(itemKeys, ","))
-		inv.Lines, inv.WriteOffs = linesFor(inv.ID, cs, in.Budgets, vat.Rate)
+		inv.ID = "INV-" + shortHash(period, k.customer, k.currency, head.Keys)
+		inv.Lines, inv.WriteOffs = linesFor(inv.ID, groups[k], plain[k], in.Budgets, vat.Rate)
 		if len(inv.Lines) == 0 && len(inv.WriteOffs) == 0 {
 			continue
 		}
@@ -278,8 +313,9 @@ func build(in buildInput, s Settings) ([]Invoice, error) {
 
 // linesFor groups a customer's work into lines: time by project, task and
 // rate (capped by the project's budget, the excess as write-off
-// proposals), then each expense, milestone and change request.
-func linesFor(invoiceID string, cs []*Candidate, budgets map[string]Budget, taxRate decimal.Decimal) (lines, writeOffs []Line) {
+// proposals; plain lines as the database summed them), then each expense,
+// milestone and change request.
+func linesFor(invoiceID string, cs []*Candidate, plain []*plainLine, budgets map[string]Budget, taxRate decimal.Decimal) (lines, writeOffs []Line) {
 	byProject := map[string][]*Candidate{}
 	var others []*Candidate
 	for _, c := range cs {
@@ -298,7 +334,12 @@ func linesFor(invoiceID string, cs []*Candidate, budgets map[string]Budget, taxR
 		off = append(off, po...)
 	}
 	lines = timeLines(invoiceID, bill, LineTime, taxRate)
+	for _, p := range plain {
+		lines = append(lines, plainTimeLine(invoiceID, p, taxRate))
+	}
+	sortTimeLines(lines)
 	writeOffs = timeLines(invoiceID, off, LineWriteOff, taxRate)
+	sortTimeLines(writeOffs)
 	slices.SortFunc(others, func(a, b *Candidate) int {
 		return cmp.Or(cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)), cmp.Compare(a.ProjectCode, b.ProjectCode),
 			a.WorkDate.Compare(b.WorkDate), cmp.Compare(a.Key, b.Key))
@@ -343,47 +384,64 @@ func nameOr(name, code string) string {
 func timeLines(invoiceID string, parts []billedPart, kind string, taxRate decimal.Decimal) []Line {
 	type gk struct{ project, task, rate string }
 	groups := map[gk][]billedPart{}
+	var keys []gk
 	for _, p := range parts {
 		k := gk{p.c.ProjectCode, p.c.Task, p.c.Rate.Decimal.String()}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
 		groups[k] = append(groups[k], p)
 	}
-	keys := make([]gk, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b gk) int {
-		return cmp.Or(cmp.Compare(a.project, b.project), cmp.Compare(a.task, b.task),
-			groups[a][0].c.Rate.Decimal.Cmp(groups[b][0].c.Rate.Decimal))
-	})
-	var out []Line
+	out := make([]Line, 0, len(keys))
 	for _, k := range keys {
 		ps := groups[k]
 		slices.SortFunc(ps, func(a, b billedPart) int {
 			return cmp.Or(a.c.WorkDate.Compare(b.c.WorkDate), cmp.Compare(a.c.Key, b.c.Key))
 		})
 		hours := decimal.Zero
-		var items []LineItem
-		var keysOf []string
+		items := make([]LineItem, 0, len(ps))
 		first, last := ps[0].c.WorkDate, ps[0].c.WorkDate
 		for _, p := range ps {
 			hours = hours.Add(p.hours)
 			items = append(items, LineItem{Key: p.c.Key, Quantity: p.hours, Amount: p.amount})
-			keysOf = append(keysOf, p.c.Key)
 			first, last = minDate(first, p.c.WorkDate), maxDate(last, p.c.WorkDate)
 		}
-		rate := ps[0].c.Rate.Decimal
 		c := ps[0].c
-		desc := fmt.Sprintf("%s: %s, %s", nameOr(c.Project, c.ProjectCode), nameOr(c.Task, "time"), dateSpan(first, last))
-		if kind == LineWriteOff {
-			desc = fmt.Sprintf("%s: %s, %s – über dem Budget, Abschreibung vorgeschlagen / beyond the budget, write-off proposed", nameOr(c.Project, c.ProjectCode), nameOr(c.Task, "time"), dateSpan(first, last))
-		}
-		out = append(out, Line{
-			ID: "L-" + shortHash(invoiceID, kind, strings.Join(keysOf, ",")), Kind: kind, ProjectCode: c.ProjectCode, Project: c.Project, Task: c.Task,
-			Description: desc, Hours: decimal.NewNullDecimal(hours), Rate: decimal.NewNullDecimal(rate), Amount: round2(hours.Mul(rate)),
-			TaxRate: taxRate, Items: items,
-		})
+		l := timeLine(invoiceID, kind, c.ProjectCode, c.Project, c.Task, hours, c.Rate.Decimal, first, last, taxRate)
+		l.Items = items
+		out = append(out, l)
 	}
 	return out
+}
+
+// plainTimeLine is a line the database summed; its items are the
+// database's (billing_insert_time_items), read back with the run
+// (loadItems).
+func plainTimeLine(invoiceID string, p *plainLine, taxRate decimal.Decimal) Line {
+	return timeLine(invoiceID, LineTime, p.ProjectCode, p.Project, p.Task, p.Hours, p.Rate, p.First, p.Last, taxRate)
+}
+
+// timeLine is a line of time (or its write-off) of one project, task and
+// rate, without its items. Its id is the invoice's, its kind, project,
+// task and rate: one line of each on an invoice, whose id already
+// depends on every item it bills.
+func timeLine(invoiceID, kind, projectCode, project, task string, hours, rate decimal.Decimal, first, last time.Time, taxRate decimal.Decimal) Line {
+	desc := fmt.Sprintf("%s: %s, %s", nameOr(project, projectCode), nameOr(task, "time"), dateSpan(first, last))
+	if kind == LineWriteOff {
+		desc = fmt.Sprintf("%s: %s, %s – über dem Budget, Abschreibung vorgeschlagen / beyond the budget, write-off proposed", nameOr(project, projectCode), nameOr(task, "time"), dateSpan(first, last))
+	}
+	return Line{
+		ID: "L-" + shortHash(invoiceID, kind, projectCode, task, rate.String()), Kind: kind, ProjectCode: projectCode, Project: project, Task: task,
+		Description: desc, Hours: decimal.NewNullDecimal(hours), Rate: decimal.NewNullDecimal(rate), Amount: round2(hours.Mul(rate)),
+		TaxRate: taxRate,
+	}
+}
+
+// sortTimeLines orders time lines by project, task and rate.
+func sortTimeLines(ls []Line) {
+	slices.SortFunc(ls, func(a, b Line) int {
+		return cmp.Or(cmp.Compare(a.ProjectCode, b.ProjectCode), cmp.Compare(a.Task, b.Task), a.Rate.Decimal.Cmp(b.Rate.Decimal))
+	})
 }
 
 func dateSpan(a, b time.Time) string {

@@ -170,7 +170,7 @@ func CreateCorrection(ctx context.Context, db *sql.DB, s Settings, opt Correctio
 			for i := range cands {
 				ptrs[i] = &cands[i]
 			}
-			rep.Lines, rep.WriteOffs = linesFor(rep.ID, ptrs, nil, oi.taxRate())
+			rep.Lines, rep.WriteOffs = linesFor(rep.ID, ptrs, nil, nil, oi.taxRate())
 			sameRate := func(string, string) (*FX, error) { return oi.FX, nil }
 			if err := finish(&rep, s, invoiceDate, sameRate); err != nil {
 				return nil, err

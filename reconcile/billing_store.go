@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -9,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -100,21 +102,30 @@ func createOnce(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) 
 		return nil, err
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, sqlfiles.Query("billing_stage_candidates"), periodEnd); err != nil {
+	month := period.Format("2006-01")
+	if _, err := conn.ExecContext(ctx, sqlfiles.Query("billing_stage_candidates"), periodEnd, month, s.IgnoreBudgets); err != nil {
 		return nil, fmt.Errorf("billing: read unbilled work: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), sqlfiles.Query("billing_drop_candidates"))
-	cands, held, err := loadCandidates(ctx, conn, period.Format("2006-01"))
+	cands, held, err := loadCandidates(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
-	if len(cands) == 0 {
+	plain, err := loadPlainLines(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	heads, err := loadHeads(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	if len(heads) == 0 {
 		var heldNote string
 		if len(held) > 0 {
 			heldNote = fmt.Sprintf(" that is not already held by open run(s) %s (discard or export them first)", strings.Join(held, ", "))
 		}
 		return nil, fmt.Errorf("billing: %s: %w: no approved, billable, unbilled work up to %s%s",
-			period.Format("2006-01"), ErrNothingToBill, periodEnd.Format(time.DateOnly), heldNote)
+			month, ErrNothingToBill, periodEnd.Format(time.DateOnly), heldNote)
 	}
 	budgets := map[string]Budget{}
 	if !s.IgnoreBudgets {
@@ -130,13 +141,14 @@ func createOnce(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) 
 	if err != nil {
 		return nil, err
 	}
-	invs, err := build(buildInput{Period: period, InvoiceDate: invoiceDate, Candidates: cands, Budgets: budgets, VAT: vat, FX: fx}, s)
+	invs, err := build(buildInput{Period: period, InvoiceDate: invoiceDate, Candidates: cands, Plain: plain, Heads: heads,
+		Budgets: budgets, VAT: vat, FX: fx}, s)
 	if err != nil {
 		return nil, err
 	}
 	t := now(opt.Now)
-	run := &Run{Kind: KindInvoiceRun, Period: period.Format("2006-01"), PeriodEnd: periodEnd, InvoiceDate: invoiceDate,
-		Status: StatusDraft, CreatedBy: opt.By, CreatedAt: t, Invoices: invs, InputsHash: inputsHash(cands, budgets, s, invoiceDate)}
+	run := &Run{Kind: KindInvoiceRun, Period: month, PeriodEnd: periodEnd, InvoiceDate: invoiceDate,
+		Status: StatusDraft, CreatedBy: opt.By, CreatedAt: t, Invoices: invs, InputsHash: inputsHash(heads, budgets, s, invoiceDate)}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -147,8 +159,18 @@ func createOnce(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) 
 		return nil, err
 	}
 	run.ID = fmt.Sprintf("BR-%s-%02d", run.Period, n+1)
-	if err := insertRun(ctx, conn, tx, run, &staged{period: run.Period, budgets: budgets}); err != nil {
+	st := &staged{budgets: budgets}
+	for _, p := range plain {
+		st.plainItems += p.Items
+	}
+	if err := insertRun(ctx, conn, tx, run, st); err != nil {
 		return nil, err
+	}
+	// The items of the lines the database derived are read back, and all
+	// in the order a stored run is read in: the run returned is the run
+	// `takt billing-run show` prints.
+	if err := loadItems(ctx, conn, run); err != nil {
+		return nil, fmt.Errorf("billing: run %s: read its items: %w", run.ID, err)
 	}
 	rec, err := audit.Append(ctx, tx, t, audit.Entry{Actor: opt.By, Action: "run_created", Entity: "billing_run", EntityID: run.ID,
 		After: runSummary(run)})
@@ -169,12 +191,14 @@ func dateOnly(t time.Time) time.Time {
 
 // staged says that a regular run's candidates are in the connection's
 // temporary table (billing_stage_candidates): the items of its time lines
-// of projects without a budget (each such line bills every candidate of
-// its customer, currency, project, task and rate in full) and its claims
-// are then inserted from the database's own rows.
+// of projects without a budget (each such line bills every plain
+// candidate of its customer, currency, project, task and rate in full,
+// billing_plain_lines) and its claims are then inserted from the
+// database's own rows.
 type staged struct {
-	period  string
 	budgets map[string]Budget
+	// plainItems is how many items the plain lines bill.
+	plainItems int
 }
 
 // plain reports whether the database can derive the line's items.
@@ -198,15 +222,13 @@ func insertRun(ctx context.Context, conn *sql.Conn, tx *sql.Tx, run *Run, st *st
 	var invoices, lines, items, plain [][]driver.Value
 	var claims []string
 	claimed := map[string]bool{}
-	plainItems := 0
 	for _, inv := range run.Invoices {
 		invoices = append(invoices, invoiceValues(run.ID, inv))
 		for _, l := range append(append([]Line{}, inv.Lines...), inv.WriteOffs...) {
 			lines = append(lines, []driver.Value{run.ID, inv.ID, l.ID, int32(l.Position), l.Kind, nullString(l.ProjectCode), nullString(l.Project),
 				nullString(l.Task), l.Description, nullDec(l.Hours), nullDec(l.Rate), l.Amount.String(), l.TaxRate.String(), l.ManuallyChanged})
 			if st.plain(l) {
-				plain = append(plain, []driver.Value{run.ID, l.ID, inv.CustomerID, inv.Currency, l.ProjectCode, l.Task, l.Rate.Decimal.String(), st.period})
-				plainItems += len(l.Items)
+				plain = append(plain, []driver.Value{run.ID, l.ID, inv.CustomerID, inv.Currency, l.ProjectCode, l.Task, l.Rate.Decimal.String()})
 				continue
 			}
 			for _, it := range l.Items {
@@ -245,8 +267,8 @@ func insertRun(ctx context.Context, conn *sql.Conn, tx *sql.Tx, run *Run, st *st
 		if err := tx.QueryRowContext(ctx, sqlfiles.Query("billing_count_run_items"), run.ID).Scan(&n); err != nil {
 			return fmt.Errorf("billing: run %s: items: %w", run.ID, err)
 		}
-		if n != len(items)+plainItems {
-			return fmt.Errorf("billing: run %s: the staged work gives %d items, the run bills %d: create the run again", run.ID, n, len(items)+plainItems)
+		if n != len(items)+st.plainItems {
+			return fmt.Errorf("billing: run %s: the staged work gives %d items, the run bills %d: create the run again", run.ID, n, len(items)+st.plainItems)
 		}
 		if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_run_claims"), run.ID); err != nil {
 			return fmt.Errorf("billing: run %s: claim its work: %w", run.ID, err)
@@ -337,17 +359,15 @@ func runSummary(r *Run) map[string]any {
 		"inputs_hash": r.InputsHash, "invoices": invs}
 }
 
-func inputsHash(cands []Candidate, budgets map[string]Budget, s Settings, invoiceDate time.Time) string {
+// inputsHash is what a run was computed from: the billable work of each
+// invoice (its fingerprint, billing_invoice_heads), the budgets, the
+// settings and the invoice date.
+func inputsHash(heads map[custCur]invoiceHead, budgets map[string]Budget, s Settings, invoiceDate time.Time) string {
 	h := sha256.New()
-	// key|customer|currency|hours|rate|amount, a line per candidate,
-	// built without fmt: a large firm's run has hundreds of thousands.
-	var b []byte
-	for _, c := range cands {
-		b = append(b[:0], c.Key...)
-		for _, v := range [...]string{c.CustomerID, c.Currency, c.Hours.String(), c.Rate.Decimal.String(), c.Amount.String()} {
-			b = append(append(b, '|'), v...)
-		}
-		h.Write(append(b, '\n'))
+	for _, k := range slices.SortedFunc(maps.Keys(heads), func(a, b custCur) int {
+		return cmp.Or(cmp.Compare(a.customer, b.customer), cmp.Compare(a.currency, b.currency))
+	}) {
+		fmt.Fprintf(h, "work|%s|%s|%s\n", k.customer, k.currency, heads[k].Work)
 	}
 	codes := make([]string, 0, len(budgets))
 	for k := range budgets {
@@ -370,14 +390,16 @@ type candidateRow struct {
 	workDate                                              time.Time
 	hours, rate, amount                                   sql.NullString
 	currency                                              string
-	claimedBy, notBefore                                  sql.NullString
+	claimedBy                                             sql.NullString
+	billable                                              bool
 }
 
-// loadCandidates reads the work a run of the period may bill from the
-// connection's staged candidates (billing_stage_candidates). Items held
-// by an open run, deferred to a later period, without a customer or
-// without a rate are left out; held lists the runs holding items.
-func loadCandidates(ctx context.Context, conn *sql.Conn, period string) (cands []Candidate, held []string, err error) {
+// loadCandidates reads the work a run may bill item by item from the
+// connection's staged candidates (billing_stage_candidates, all but the
+// plain time). Items that are not billable (held by an open run,
+// deferred to a later period, without a customer, time without a rate)
+// are left out; held lists the runs holding items.
+func loadCandidates(ctx context.Context, conn *sql.Conn) (cands []Candidate, held []string, err error) {
 	// Sized once: a large firm's run reads hundreds of thousands.
 	var n int
 	if err := conn.QueryRowContext(ctx, sqlfiles.Query("billing_count_candidates")).Scan(&n); err != nil {
@@ -391,12 +413,8 @@ func loadCandidates(ctx context.Context, conn *sql.Conn, period string) (cands [
 		c.Kind, c.SourceID, _ = strings.Cut(c.Key, ":")
 		if r.claimedBy.Valid {
 			heldBy[r.claimedBy.String] = true
-			return nil
 		}
-		if r.notBefore.Valid && r.notBefore.String > period {
-			return nil
-		}
-		if c.CustomerID == "" {
+		if !r.billable {
 			return nil
 		}
 		var err error
@@ -409,9 +427,6 @@ func loadCandidates(ctx context.Context, conn *sql.Conn, period string) (cands [
 				return fmt.Errorf("billing: item %s: rate: %w", c.Key, err)
 			}
 			c.Rate = decimal.NewNullDecimal(d)
-		}
-		if c.Kind == LineTime && !c.Rate.Valid {
-			return nil
 		}
 		if c.Amount, err = decimalOf(r.amount); err != nil {
 			return fmt.Errorf("billing: item %s: amount: %w", c.Key, err)
@@ -427,6 +442,54 @@ func loadCandidates(ctx context.Context, conn *sql.Conn, period string) (cands [
 	}
 	slices.Sort(held)
 	return cands, held, nil
+}
+
+// loadPlainLines reads the time lines the database summed from the
+// connection's staged plain work (billing_plain_lines).
+func loadPlainLines(ctx context.Context, conn *sql.Conn) ([]plainLine, error) {
+	rows, err := conn.QueryContext(ctx, sqlfiles.Query("billing_plain_lines"))
+	if err != nil {
+		return nil, fmt.Errorf("billing: read unbilled work: %w", err)
+	}
+	defer rows.Close()
+	var out []plainLine
+	for rows.Next() {
+		var p plainLine
+		var rate, hours string
+		if err := rows.Scan(&p.CustomerID, &p.Currency, &p.ProjectCode, &p.Task, &rate, &hours, &p.First, &p.Last,
+			&p.Project, &p.Items); err != nil {
+			return nil, fmt.Errorf("billing: read unbilled work: %w", err)
+		}
+		if p.Rate, err = decimal.NewFromString(rate); err != nil {
+			return nil, fmt.Errorf("billing: time of %s at rate %q: %w", p.ProjectCode, rate, err)
+		}
+		if p.Hours, err = decimal.NewFromString(hours); err != nil {
+			return nil, fmt.Errorf("billing: time of %s: hours %q: %w", p.ProjectCode, hours, err)
+		}
+		p.First, p.Last = dateOnly(p.First), dateOnly(p.Last)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// loadHeads reads the invoices of the connection's staged billable work
+// (billing_invoice_heads).
+func loadHeads(ctx context.Context, conn *sql.Conn) (map[custCur]invoiceHead, error) {
+	rows, err := conn.QueryContext(ctx, sqlfiles.Query("billing_invoice_heads"))
+	if err != nil {
+		return nil, fmt.Errorf("billing: read unbilled work: %w", err)
+	}
+	defer rows.Close()
+	out := map[custCur]invoiceHead{}
+	for rows.Next() {
+		var k custCur
+		var h invoiceHead
+		if err := rows.Scan(&k.customer, &k.currency, &h.Customer, &h.Keys, &h.Work); err != nil {
+			return nil, fmt.Errorf("billing: read unbilled work: %w", err)
+		}
+		out[k] = h
+	}
+	return out, rows.Err()
 }
 
 type querier interface {
@@ -664,21 +727,79 @@ func LoadRun(ctx context.Context, q querier, runID string) (*Run, error) {
 	return r, arows.Err()
 }
 
-func loadLines(ctx context.Context, q querier, r *Run, byID map[string]int) error {
+// runItems reads a stored run's items by line id, in key order.
+func runItems(ctx context.Context, q querier, runID string) (map[string][]LineItem, error) {
 	items := map[string][]LineItem{}
-	irows, err := q.QueryContext(ctx, sqlfiles.Query("billing_run_line_items"), r.ID)
+	var lineID string
+	var line []LineItem
+	err := scanRunItems(ctx, q, runID, func(l, key, qty, amt string) error {
+		if l != lineID {
+			if line != nil {
+				items[lineID] = line
+			}
+			lineID, line = strings.Clone(l), items[l]
+		}
+		quantity, err := decimal.NewFromString(qty)
+		if err != nil {
+			return fmt.Errorf("line %s, item %s: quantity %q: %w", l, key, qty, err)
+		}
+		amount, err := decimal.NewFromString(amt)
+		if err != nil {
+			return fmt.Errorf("line %s, item %s: amount %q: %w", l, key, amt, err)
+		}
+		line = append(line, LineItem{Key: strings.Clone(key), Quantity: quantity, Amount: amount})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if line != nil {
+		items[lineID] = line
+	}
+	return items, nil
+}
+
+// queryRunItems reads a stored run's items (billing_run_line_items) row
+// by row: line id, item key, quantity and amount.
+func queryRunItems(ctx context.Context, q querier, runID string, fn func(lineID, key, qty, amt string) error) error {
+	rows, err := q.QueryContext(ctx, sqlfiles.Query("billing_run_line_items"), runID)
 	if err != nil {
 		return err
 	}
-	for irows.Next() {
+	defer rows.Close()
+	for rows.Next() {
 		var lineID, key, qty, amt string
-		if err := irows.Scan(&lineID, &key, &qty, &amt); err != nil {
-			irows.Close()
+		if err := rows.Scan(&lineID, &key, &qty, &amt); err != nil {
 			return err
 		}
-		items[lineID] = append(items[lineID], LineItem{Key: key, Quantity: decimal.RequireFromString(qty), Amount: decimal.RequireFromString(amt)})
+		if err := fn(lineID, key, qty, amt); err != nil {
+			return err
+		}
 	}
-	irows.Close()
+	return rows.Err()
+}
+
+// loadItems sets the items of a run's lines to the stored ones.
+func loadItems(ctx context.Context, q querier, r *Run) error {
+	items, err := runItems(ctx, q, r.ID)
+	if err != nil {
+		return err
+	}
+	for i := range r.Invoices {
+		for _, ls := range [][]Line{r.Invoices[i].Lines, r.Invoices[i].WriteOffs} {
+			for j := range ls {
+				ls[j].Items = items[ls[j].ID]
+			}
+		}
+	}
+	return nil
+}
+
+func loadLines(ctx context.Context, q querier, r *Run, byID map[string]int) error {
+	items, err := runItems(ctx, q, r.ID)
+	if err != nil {
+		return err
+	}
 	rows, err := q.QueryContext(ctx, sqlfiles.Query("billing_run_lines"), r.ID)
 	if err != nil {
 		return err

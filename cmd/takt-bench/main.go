@@ -330,9 +330,16 @@ func reconcilePhase(ctx context.Context, wh *warehouse.Warehouse, o options) err
 		// One connection, so that the profiling settings apply to the
 		// query that follows them.
 		wh.DB.SetMaxOpenConns(1)
-		for _, name := range []string{"billing_stage_candidates", "billing_project_budgets"} {
-			if err := explainQuery(ctx, wh, filepath.Join(o.explain, name+".json"), sqlfiles.Query(name), asOf); err != nil {
-				return fmt.Errorf("explain %s: %w", name, err)
+		for _, q := range []struct {
+			name string
+			args []any
+		}{
+			{"billing_stage_candidates", []any{asOf, asOf.Format("2006-01"), false}},
+			{"billing_plain_lines", nil},
+			{"billing_project_budgets", []any{asOf}},
+		} {
+			if err := explainQuery(ctx, wh, filepath.Join(o.explain, q.name+".json"), sqlfiles.Query(q.name), q.args...); err != nil {
+				return fmt.Errorf("explain %s: %w", q.name, err)
 			}
 		}
 		if _, err := wh.DB.ExecContext(ctx, sqlfiles.Query("billing_drop_candidates")); err != nil {

@@ -10,9 +10,21 @@
 -- warehouse knows counts, whatever its date (unbilled as of the last day
 -- there is): March's work invoiced on 5 April, by the time tool or by an
 -- earlier run, is billed.
+--
+-- billable: a run of the period $2 (YYYY-MM) bills the item: no open run
+-- holds it, it is not deferred past the period, it has a customer, and
+-- time has a rate. plain: billable time of a project without a cap ($3:
+-- budgets are ignored, or a time-and-materials project without a budget
+-- in hours or money): billed in full, so its lines are summed here
+-- (billing_plain_lines) rather than item by item in Go.
 CREATE OR REPLACE TEMP TABLE billing_candidates AS
 WITH u AS (SELECT * FROM reconcile.unbilled_as_of(DATE '9999-12-31') WHERE work_date <= $1::DATE),
 deferred AS (SELECT item_key, max(not_before) AS not_before FROM billing.deferrals GROUP BY item_key),
+capped AS (
+    SELECT DISTINCT project_code FROM core.projects
+    WHERE NOT $3::BOOLEAN AND billing_model = 'time_and_materials' AND project_code IS NOT NULL
+      AND (budget_hours IS NOT NULL OR budget_amount IS NOT NULL)
+),
 cand AS (
     SELECT u.kind || ':' || u.source_id AS item_key, u.kind, u.source_id, u.customer_id, u.customer, u.project_code, u.project,
            p.billing_model, u.task, u.person, u.work_date, u.hours, u.rate, u.amount, u.currency
@@ -26,43 +38,74 @@ cand AS (
     WHERE cr.approved AND cr.approved_on <= $1::DATE AND cr.billing_model = 'fixed_price'
       AND cr.invoice_number IS NULL AND coalesce(cr.extra_amount, 0) > 0
       AND NOT EXISTS (SELECT 1 FROM billing.ledger g WHERE g.item_key = 'change_request:' || cr.change_request_id)
+),
+staged AS (
+    SELECT c.item_key, c.kind, c.source_id, coalesce(c.customer_id, '') AS customer_id, coalesce(c.customer, '') AS customer,
+           coalesce(c.project_code, '') AS project_code, coalesce(c.project, '') AS project,
+           coalesce(c.billing_model, '') AS billing_model, coalesce(c.task, '') AS task, coalesce(c.person, '') AS person,
+           c.work_date, c.hours, c.rate, c.amount, c.currency, cl.run_id AS claimed_by, d.not_before,
+           cl.run_id IS NULL AND coalesce(d.not_before <= $2, true) AND coalesce(c.customer_id, '') <> ''
+             AND NOT (c.kind = 'time' AND c.rate IS NULL) AS billable,
+           cp.project_code IS NULL AS uncapped
+    FROM cand c
+    LEFT JOIN billing.claims cl ON cl.item_key = c.item_key
+    LEFT JOIN deferred d ON d.item_key = c.item_key
+    LEFT JOIN capped cp ON cp.project_code = c.project_code
 )
-SELECT c.item_key, c.kind, c.source_id, coalesce(c.customer_id, '') AS customer_id, coalesce(c.customer, '') AS customer,
-       coalesce(c.project_code, '') AS project_code, coalesce(c.project, '') AS project,
-       coalesce(c.billing_model, '') AS billing_model, coalesce(c.task, '') AS task, coalesce(c.person, '') AS person,
-       c.work_date, c.hours, c.rate, c.amount, c.currency, cl.run_id AS claimed_by, d.not_before
-FROM cand c
-LEFT JOIN billing.claims cl ON cl.item_key = c.item_key
-LEFT JOIN deferred d ON d.item_key = c.item_key;
+SELECT * EXCLUDE (uncapped), billable AND kind = 'time' AND uncapped AS plain FROM staged;
 
 -- name: billing_candidates
--- The staged work (billing_stage_candidates) in item order: what a run
--- is built from (the item key holds the kind and the source id).
+-- The staged work (billing_stage_candidates) that is not plain, in item
+-- order: what the rest of a run is built from item by item (the item key
+-- holds the kind and the source id), and the runs holding items.
 SELECT item_key, customer_id, customer, project_code, project, task, work_date,
-       hours::VARCHAR, rate::VARCHAR, amount::VARCHAR, currency, claimed_by, not_before
+       hours::VARCHAR, rate::VARCHAR, amount::VARCHAR, currency, claimed_by, billable
 FROM temp.billing_candidates
+WHERE NOT plain
 ORDER BY item_key;
 
 -- name: billing_count_candidates
-SELECT count(*) FROM temp.billing_candidates;
+SELECT count(*) FROM temp.billing_candidates WHERE NOT plain;
+
+-- name: billing_invoice_heads
+-- Per customer and currency of the billable staged work (the invoices of
+-- a run): the customer's name on the first item by key, and two
+-- fingerprints free of any order (the XOR of each item's MD5), one of the
+-- item keys, which gives the invoice its id, and one of key|customer|
+-- currency|hours|rate|amount, the work the run is computed from.
+SELECT customer_id, currency, arg_min(customer, item_key),
+       bit_xor(md5_number(item_key))::VARCHAR,
+       bit_xor(md5_number(concat_ws('|', item_key, customer_id, currency, coalesce(hours::VARCHAR, ''),
+                                    coalesce(rate::VARCHAR, ''), coalesce(amount::VARCHAR, ''))))::VARCHAR
+FROM temp.billing_candidates
+WHERE billable
+GROUP BY customer_id, currency;
+
+-- name: billing_plain_lines
+-- The time lines of the plain staged work (billing_stage_candidates), per
+-- customer, currency, project, task and rate: the hours summed exactly,
+-- the first and last day, the project's name on the first item (by day,
+-- then key) and the number of items.
+SELECT customer_id, currency, project_code, task, rate::VARCHAR, sum(hours)::VARCHAR, min(work_date), max(work_date),
+       arg_min(project, {'d': work_date, 'k': item_key}), count(*)
+FROM temp.billing_candidates
+WHERE plain
+GROUP BY customer_id, currency, project_code, task, rate;
 
 -- name: billing_drop_candidates
 DROP TABLE IF EXISTS temp.billing_candidates;
 
 -- name: billing_insert_time_items
--- The items of the time lines of a regular run whose project has no
--- budget, appended by reconcile.appendRows as {run_id, line_id,
--- customer_id, currency, project_code, task, rate, period}: every time item
--- of the line's customer, currency, project, task and rate that a run of
--- the period (YYYY-MM) may bill (the rules of reconcile.loadCandidates),
--- billed in full.
+-- The items of the plain time lines of a regular run (billing_plain_lines),
+-- appended by reconcile.appendRows as {run_id, line_id, customer_id,
+-- currency, project_code, task, rate}: every plain staged item of the
+-- line's customer, currency, project, task and rate, billed in full.
 INSERT INTO billing.line_items (run_id, line_id, item_key, quantity, amount)
 SELECT l.run_id, l.line_id, c.item_key, c.hours, round((c.hours * c.rate)::DECIMAL(38,10), 4)::DECIMAL(18,4)
 FROM appended_data l
 JOIN temp.billing_candidates c
-  ON c.kind = 'time' AND c.customer_id = l.customer_id AND c.currency = l.currency AND c.project_code = l.project_code
- AND c.task = l.task AND c.rate = l.rate::DECIMAL(18,4)
-WHERE c.claimed_by IS NULL AND (c.not_before IS NULL OR c.not_before <= l.period) AND c.customer_id <> '';
+  ON c.plain AND c.customer_id = l.customer_id AND c.currency = l.currency AND c.project_code = l.project_code
+ AND c.task = l.task AND c.rate = l.rate::DECIMAL(18,4);
 
 -- name: billing_count_run_items
 SELECT count(*) FROM billing.line_items WHERE run_id = $1;

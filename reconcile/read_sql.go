@@ -10,8 +10,9 @@ import (
 	sqlfiles "github.com/takt-billing/takt/sql"
 )
 
-// scanCandidateRows reads the staged candidates (billing_candidates) row
-// by row (builds without Arrow).
+// Builds without Arrow read row by row.
+
+// scanCandidateRows reads the staged candidates (billing_candidates).
 func scanCandidateRows(ctx context.Context, conn *sql.Conn, fn func(*candidateRow) error) error {
 	rows, err := conn.QueryContext(ctx, sqlfiles.Query("billing_candidates"))
 	if err != nil {
@@ -22,7 +23,7 @@ func scanCandidateRows(ctx context.Context, conn *sql.Conn, fn func(*candidateRo
 	for rows.Next() {
 		var workDate sql.NullTime
 		if err := rows.Scan(&r.key, &r.customerID, &r.customer, &r.projectCode, &r.project, &r.task, &workDate,
-			&r.hours, &r.rate, &r.amount, &r.currency, &r.claimedBy, &r.notBefore); err != nil {
+			&r.hours, &r.rate, &r.amount, &r.currency, &r.claimedBy, &r.billable); err != nil {
 			return fmt.Errorf("billing: read unbilled work: %w", err)
 		}
 		r.workDate = workDate.Time
@@ -31,4 +32,9 @@ func scanCandidateRows(ctx context.Context, conn *sql.Conn, fn func(*candidateRo
 		}
 	}
 	return rows.Err()
+}
+
+// scanRunItems reads a stored run's items (billing_run_line_items).
+func scanRunItems(ctx context.Context, q querier, runID string, fn func(lineID, key, qty, amt string) error) error {
+	return queryRunItems(ctx, q, runID, fn)
 }
