@@ -82,7 +82,8 @@ func DiscardRun(ctx context.Context, db *sql.DB, runID, by, reason string, clock
 		return err
 	}
 	defer tx.Rollback()
-	r, err := LoadRun(ctx, tx, runID)
+	// The status and the invoices decide; the items stay as they are.
+	r, err := loadRun(ctx, tx, runID, false)
 	if err != nil {
 		return err
 	}

@@ -644,6 +644,13 @@ func fxLookup(ctx context.Context, q querier, invoiceDate time.Time) (func(curre
 
 // LoadRun reads a run with its invoices, lines and adjustments.
 func LoadRun(ctx context.Context, q querier, runID string) (*Run, error) {
+	return loadRun(ctx, q, runID, true)
+}
+
+// loadRun reads a run with its invoices and adjustments, and with their
+// lines and items if lines is set (a large run has hundreds of thousands
+// of items, which a change of its status does not need).
+func loadRun(ctx context.Context, q querier, runID string, lines bool) (*Run, error) {
 	r := &Run{}
 	var approvedAt, exportedAt sql.NullTime
 	err := q.QueryRowContext(ctx, sqlfiles.Query("billing_run"), runID).Scan(&r.ID, &r.Kind, &r.Period, &r.PeriodEnd, &r.InvoiceDate,
@@ -709,8 +716,10 @@ func LoadRun(ctx context.Context, q querier, runID string) (*Run, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if err := loadLines(ctx, q, r, byID); err != nil {
-		return nil, err
+	if lines {
+		if err := loadLines(ctx, q, r, byID); err != nil {
+			return nil, err
+		}
 	}
 	arows, err := q.QueryContext(ctx, sqlfiles.Query("billing_run_adjustments"), runID)
 	if err != nil {
