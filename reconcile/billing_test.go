@@ -123,6 +123,15 @@ func TestDraftRunOfTheScenario(t *testing.T) {
 	if contentHash(stored) != contentHash(run) {
 		t.Errorf("stored run differs from the computed one")
 	}
+	// The run create returns is the one show prints, item for item.
+	for i, inv := range run.Invoices {
+		for j, l := range append(append([]Line{}, inv.Lines...), inv.WriteOffs...) {
+			sl := append(append([]Line{}, stored.Invoices[i].Lines...), stored.Invoices[i].WriteOffs...)[j]
+			if a, b := itemsText(l.Items), itemsText(sl.Items); a != b {
+				t.Errorf("line %s: created items %s, stored %s", l.ID, a, b)
+			}
+		}
+	}
 	for i := range run.Invoices {
 		if summary(stored.Invoices[i]) != summary(run.Invoices[i]) {
 			t.Errorf("stored invoice %d: %s", i, summary(stored.Invoices[i]))
@@ -176,4 +185,12 @@ func TestDraftRunIsDeterministic(t *testing.T) {
 	if other.ID != first.ID || other.Invoices[0].ID != first.Invoices[0].ID || other.Invoices[0].Lines[0].ID != first.Invoices[0].Lines[0].ID {
 		t.Errorf("another warehouse gave %s %s", other.ID, other.Invoices[0].ID)
 	}
+}
+
+func itemsText(items []LineItem) string {
+	var b strings.Builder
+	for _, it := range items {
+		fmt.Fprintf(&b, "%s=%s/%s ", it.Key, it.Quantity.StringFixed(4), it.Amount.StringFixed(4))
+	}
+	return b.String()
 }
