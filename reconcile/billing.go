@@ -175,6 +175,10 @@ type Line struct {
 	TaxRate         decimal.Decimal     // percent
 	ManuallyChanged bool
 	Items           []LineItem
+	// derived is how many items the database derives from the staged
+	// work when the run is stored (a plain time line of a regular run);
+	// Items are read back then.
+	derived int
 }
 
 // SourceIDs are the source systems' ids of the work the line bills.

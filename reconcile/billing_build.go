@@ -150,15 +150,23 @@ type CustomerVAT struct {
 	Rate          decimal.Decimal // percent
 }
 
+// timeSum is what a time line (or its write-off) shows of the work it
+// bills: one project, task and rate, the hours summed, the first and
+// last day.
+type timeSum struct {
+	ProjectCode, Task string
+	Project           string // on the first item, by day then key
+	Rate, Hours       decimal.Decimal
+	First, Last       time.Time
+}
+
 // plainLine is a time line of work billed in full, summed by the
 // database (billing_plain_lines) instead of item by item: time of a
 // project without a budget to cap it.
 type plainLine struct {
-	CustomerID, Currency, ProjectCode, Task string
-	Project                                 string // on the first item, by day then key
-	Rate, Hours                             decimal.Decimal
-	First, Last                             time.Time
-	Items                                   int
+	CustomerID, Currency string
+	timeSum
+	Items int
 }
 
 // custCur is an invoice of a regular run: one per customer and currency.
@@ -335,7 +343,11 @@ func linesFor(invoiceID string, cs []*Candidate, plain []*plainLine, budgets map
 	}
 	lines = timeLines(invoiceID, bill, LineTime, taxRate)
 	for _, p := range plain {
-		lines = append(lines, plainTimeLine(invoiceID, p, taxRate))
+		// Its items are the database's (billing_insert_time_items), read
+		// back with the run (loadItems).
+		l := timeLine(invoiceID, LineTime, p.timeSum, taxRate)
+		l.derived = p.Items
+		lines = append(lines, l)
 	}
 	sortTimeLines(lines)
 	writeOffs = timeLines(invoiceID, off, LineWriteOff, taxRate)
@@ -398,42 +410,34 @@ func timeLines(invoiceID string, parts []billedPart, kind string, taxRate decima
 		slices.SortFunc(ps, func(a, b billedPart) int {
 			return cmp.Or(a.c.WorkDate.Compare(b.c.WorkDate), cmp.Compare(a.c.Key, b.c.Key))
 		})
-		hours := decimal.Zero
-		items := make([]LineItem, 0, len(ps))
-		first, last := ps[0].c.WorkDate, ps[0].c.WorkDate
-		for _, p := range ps {
-			hours = hours.Add(p.hours)
-			items = append(items, LineItem{Key: p.c.Key, Quantity: p.hours, Amount: p.amount})
-			first, last = minDate(first, p.c.WorkDate), maxDate(last, p.c.WorkDate)
-		}
 		c := ps[0].c
-		l := timeLine(invoiceID, kind, c.ProjectCode, c.Project, c.Task, hours, c.Rate.Decimal, first, last, taxRate)
+		sum := timeSum{ProjectCode: c.ProjectCode, Task: c.Task, Project: c.Project, Rate: c.Rate.Decimal, Hours: decimal.Zero,
+			First: c.WorkDate, Last: c.WorkDate}
+		items := make([]LineItem, 0, len(ps))
+		for _, p := range ps {
+			sum.Hours = sum.Hours.Add(p.hours)
+			items = append(items, LineItem{Key: p.c.Key, Quantity: p.hours, Amount: p.amount})
+			sum.First, sum.Last = minDate(sum.First, p.c.WorkDate), maxDate(sum.Last, p.c.WorkDate)
+		}
+		l := timeLine(invoiceID, kind, sum, taxRate)
 		l.Items = items
 		out = append(out, l)
 	}
 	return out
 }
 
-// plainTimeLine is a line the database summed; its items are the
-// database's (billing_insert_time_items), read back with the run
-// (loadItems).
-func plainTimeLine(invoiceID string, p *plainLine, taxRate decimal.Decimal) Line {
-	return timeLine(invoiceID, LineTime, p.ProjectCode, p.Project, p.Task, p.Hours, p.Rate, p.First, p.Last, taxRate)
-}
-
-// timeLine is a line of time (or its write-off) of one project, task and
-// rate, without its items. Its id is the invoice's, its kind, project,
-// task and rate: one line of each on an invoice, whose id already
-// depends on every item it bills.
-func timeLine(invoiceID, kind, projectCode, project, task string, hours, rate decimal.Decimal, first, last time.Time, taxRate decimal.Decimal) Line {
-	desc := fmt.Sprintf("%s: %s, %s", nameOr(project, projectCode), nameOr(task, "time"), dateSpan(first, last))
+// timeLine is a line of time (or its write-off), without its items. Its
+// id is the invoice's, its kind, project, task and rate: one line of each
+// on an invoice, whose id already depends on every item it bills.
+func timeLine(invoiceID, kind string, s timeSum, taxRate decimal.Decimal) Line {
+	desc := fmt.Sprintf("%s: %s, %s", nameOr(s.Project, s.ProjectCode), nameOr(s.Task, "time"), dateSpan(s.First, s.Last))
 	if kind == LineWriteOff {
-		desc = fmt.Sprintf("%s: %s, %s – über dem Budget, Abschreibung vorgeschlagen / beyond the budget, write-off proposed", nameOr(project, projectCode), nameOr(task, "time"), dateSpan(first, last))
+		desc += " – über dem Budget, Abschreibung vorgeschlagen / beyond the budget, write-off proposed"
 	}
 	return Line{
-		ID: "L-" + shortHash(invoiceID, kind, projectCode, task, rate.String()), Kind: kind, ProjectCode: projectCode, Project: project, Task: task,
-		Description: desc, Hours: decimal.NewNullDecimal(hours), Rate: decimal.NewNullDecimal(rate), Amount: round2(hours.Mul(rate)),
-		TaxRate: taxRate,
+		ID: "L-" + shortHash(invoiceID, kind, s.ProjectCode, s.Task, s.Rate.String()), Kind: kind, ProjectCode: s.ProjectCode,
+		Project: s.Project, Task: s.Task, Description: desc, Hours: decimal.NewNullDecimal(s.Hours), Rate: decimal.NewNullDecimal(s.Rate),
+		Amount: round2(s.Hours.Mul(s.Rate)), TaxRate: taxRate,
 	}
 }
 

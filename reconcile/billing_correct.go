@@ -216,7 +216,7 @@ func storeCorrection(ctx context.Context, db *sql.DB, run *Run, oi Invoice) erro
 	if err := creditsHeld(ctx, tx, oi, credits); err != nil {
 		return err
 	}
-	if err := insertRun(ctx, conn, tx, run, nil); err != nil {
+	if err := insertRun(ctx, conn, tx, run); err != nil {
 		if isConflict(err) {
 			// A correction committed since the check above may hold them.
 			if held := creditsHeld(ctx, db, oi, credits); held != nil {

@@ -159,11 +159,7 @@ func createOnce(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) 
 		return nil, err
 	}
 	run.ID = fmt.Sprintf("BR-%s-%02d", run.Period, n+1)
-	st := &staged{budgets: budgets}
-	for _, p := range plain {
-		st.plainItems += p.Items
-	}
-	if err := insertRun(ctx, conn, tx, run, st); err != nil {
+	if err := insertRun(ctx, conn, tx, run); err != nil {
 		return nil, err
 	}
 	// The items of the lines the database derived are read back, and all
@@ -189,32 +185,12 @@ func dateOnly(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// staged says that a regular run's candidates are in the connection's
-// temporary table (billing_stage_candidates): the items of its time lines
-// of projects without a budget (each such line bills every plain
-// candidate of its customer, currency, project, task and rate in full,
-// billing_plain_lines) and its claims are then inserted from the
-// database's own rows.
-type staged struct {
-	budgets map[string]Budget
-	// plainItems is how many items the plain lines bill.
-	plainItems int
-}
-
-// plain reports whether the database can derive the line's items.
-func (st *staged) plain(l Line) bool {
-	if st == nil || l.Kind != LineTime || !l.Rate.Valid {
-		return false
-	}
-	_, capped := st.budgets[l.ProjectCode]
-	return !capped
-}
-
 // insertRun writes a run, its invoices, lines, items and claims. Lines
 // and items go through the Appender on conn (a run of a large firm holds
-// hundreds of thousands of items), inside tx; with st, most items and all
-// claims are derived by the database from the staged candidates.
-func insertRun(ctx context.Context, conn *sql.Conn, tx *sql.Tx, run *Run, st *staged) error {
+// hundreds of thousands of items), inside tx. The items of plain time
+// lines are inserted from the work staged on conn (Line.derived); a
+// regular run claims its items from the stored ones.
+func insertRun(ctx context.Context, conn *sql.Conn, tx *sql.Tx, run *Run) error {
 	if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_run"), run.ID, run.Kind, run.Period, run.PeriodEnd,
 		run.InvoiceDate, run.CreatedBy, run.CreatedAt, run.InputsHash, nullString(run.Reason)); err != nil {
 		return fmt.Errorf("billing: run %s: %w", run.ID, err)
@@ -222,18 +198,21 @@ func insertRun(ctx context.Context, conn *sql.Conn, tx *sql.Tx, run *Run, st *st
 	var invoices, lines, items, plain [][]driver.Value
 	var claims []string
 	claimed := map[string]bool{}
+	derived := 0
+	regular := run.Kind == KindInvoiceRun
 	for _, inv := range run.Invoices {
 		invoices = append(invoices, invoiceValues(run.ID, inv))
 		for _, l := range append(append([]Line{}, inv.Lines...), inv.WriteOffs...) {
 			lines = append(lines, []driver.Value{run.ID, inv.ID, l.ID, int32(l.Position), l.Kind, nullString(l.ProjectCode), nullString(l.Project),
 				nullString(l.Task), l.Description, nullDec(l.Hours), nullDec(l.Rate), l.Amount.String(), l.TaxRate.String(), l.ManuallyChanged})
-			if st.plain(l) {
+			if l.derived > 0 {
 				plain = append(plain, []driver.Value{run.ID, l.ID, inv.CustomerID, inv.Currency, l.ProjectCode, l.Task, l.Rate.Decimal.String()})
+				derived += l.derived
 				continue
 			}
 			for _, it := range l.Items {
 				items = append(items, []driver.Value{run.ID, l.ID, it.Key, it.Quantity.String(), it.Amount.String()})
-				if st != nil {
+				if regular {
 					continue // claimed from the stored items below
 				}
 				key := it.Key
@@ -261,14 +240,14 @@ func insertRun(ctx context.Context, conn *sql.Conn, tx *sql.Tx, run *Run, st *st
 			return fmt.Errorf("billing: run %s: %s: %w", run.ID, r.what, err)
 		}
 	}
-	if st != nil {
+	if regular {
 		// The database must find exactly the items the build billed.
 		var n int
 		if err := tx.QueryRowContext(ctx, sqlfiles.Query("billing_count_run_items"), run.ID).Scan(&n); err != nil {
 			return fmt.Errorf("billing: run %s: items: %w", run.ID, err)
 		}
-		if n != len(items)+st.plainItems {
-			return fmt.Errorf("billing: run %s: the staged work gives %d items, the run bills %d: create the run again", run.ID, n, len(items)+st.plainItems)
+		if n != len(items)+derived {
+			return fmt.Errorf("billing: run %s: the staged work gives %d items, the run bills %d: create the run again", run.ID, n, len(items)+derived)
 		}
 		if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_run_claims"), run.ID); err != nil {
 			return fmt.Errorf("billing: run %s: claim its work: %w", run.ID, err)
@@ -497,11 +476,12 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// loadBudgets reads the budgets of the candidates' projects. What a
-// project used is all its approved billable time up to the period's end
-// minus the part still to bill now (the candidates): billed before, or
-// held by another open run.
-func loadBudgets(ctx context.Context, q querier, periodEnd time.Time, cands []Candidate) (map[string]Budget, error) {
+// loadBudgets reads the budgets of the capped projects with billable
+// time on conn, which holds the staged work (billing_project_budgets);
+// cands are the candidates, among them all such time. What a project used
+// is all its approved billable time up to the period's end minus the part
+// still to bill now: billed before, or held by another open run.
+func loadBudgets(ctx context.Context, conn *sql.Conn, periodEnd time.Time, cands []Candidate) (map[string]Budget, error) {
 	openH := map[string]decimal.Decimal{}
 	openA := map[string]decimal.Decimal{}
 	for _, c := range cands {
@@ -510,7 +490,7 @@ func loadBudgets(ctx context.Context, q querier, periodEnd time.Time, cands []Ca
 			openA[c.ProjectCode] = openA[c.ProjectCode].Add(c.Amount)
 		}
 	}
-	rows, err := q.QueryContext(ctx, sqlfiles.Query("billing_project_budgets"), periodEnd)
+	rows, err := conn.QueryContext(ctx, sqlfiles.Query("billing_project_budgets"), periodEnd)
 	if err != nil {
 		return nil, fmt.Errorf("billing: read budgets: %w", err)
 	}
@@ -521,9 +501,6 @@ func loadBudgets(ctx context.Context, q querier, periodEnd time.Time, cands []Ca
 		var bh, ba, crh, cra, th, ta sql.NullString
 		if err := rows.Scan(&code, &bh, &ba, &crh, &cra, &th, &ta); err != nil {
 			return nil, fmt.Errorf("billing: read budgets: %w", err)
-		}
-		if _, ok := openH[code]; !ok {
-			continue
 		}
 		b := Budget{ProjectCode: code}
 		for _, f := range []struct {
@@ -739,6 +716,9 @@ func loadRun(ctx context.Context, q querier, runID string, lines bool) (*Run, er
 // runItems reads a stored run's items by line id, in key order.
 func runItems(ctx context.Context, q querier, runID string) (map[string][]LineItem, error) {
 	items := map[string][]LineItem{}
+	// The items come line by line. The scanner's texts are reused, so a
+	// line id is copied once per line; it is the map's key only then
+	// (assigning a map entry also replaces its key).
 	var lineID string
 	var line []LineItem
 	err := scanRunItems(ctx, q, runID, func(l, key, qty, amt string) error {

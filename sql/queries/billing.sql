@@ -13,9 +13,10 @@
 --
 -- billable: a run of the period $2 (YYYY-MM) bills the item: no open run
 -- holds it, it is not deferred past the period, it has a customer, and
--- time has a rate. plain: billable time of a project without a cap ($3:
--- budgets are ignored, or a time-and-materials project without a budget
--- in hours or money): billed in full, so its lines are summed here
+-- time has a rate. capped: its project's budget caps what is billed (a
+-- time-and-materials project with a budget in hours or money, unless $3:
+-- budgets are ignored). plain: billable time of a project that is not
+-- capped, billed in full, so its lines are summed by the database
 -- (billing_plain_lines) rather than item by item in Go.
 CREATE OR REPLACE TEMP TABLE billing_candidates AS
 WITH u AS (SELECT * FROM reconcile.unbilled_as_of(DATE '9999-12-31') WHERE work_date <= $1::DATE),
@@ -46,13 +47,13 @@ staged AS (
            c.work_date, c.hours, c.rate, c.amount, c.currency, cl.run_id AS claimed_by, d.not_before,
            cl.run_id IS NULL AND coalesce(d.not_before <= $2, true) AND coalesce(c.customer_id, '') <> ''
              AND NOT (c.kind = 'time' AND c.rate IS NULL) AS billable,
-           cp.project_code IS NULL AS uncapped
+           cp.project_code IS NOT NULL AS capped
     FROM cand c
     LEFT JOIN billing.claims cl ON cl.item_key = c.item_key
     LEFT JOIN deferred d ON d.item_key = c.item_key
     LEFT JOIN capped cp ON cp.project_code = c.project_code
 )
-SELECT * EXCLUDE (uncapped), billable AND kind = 'time' AND uncapped AS plain FROM staged;
+SELECT *, billable AND kind = 'time' AND NOT capped AS plain FROM staged;
 
 -- name: billing_candidates
 -- The staged work (billing_stage_candidates) that is not plain, in item
@@ -119,12 +120,11 @@ FROM (SELECT DISTINCT item_key FROM billing.line_items WHERE run_id = $1)
 ORDER BY key_hash;
 
 -- name: billing_project_budgets
--- Time-and-materials projects with a budget: the budget, the change
--- requests approved by $1, and all approved billable time by $1.
+-- The capped projects with billable time in the staged work
+-- (billing_stage_candidates): the budget, the change requests approved
+-- by $1, and all approved billable time by $1.
 WITH budgeted AS (
-    SELECT project_code FROM core.projects
-    WHERE billing_model = 'time_and_materials' AND project_code IS NOT NULL
-      AND (budget_hours IS NOT NULL OR budget_amount IS NOT NULL)
+    SELECT DISTINCT project_code FROM temp.billing_candidates WHERE capped AND billable AND kind = 'time'
 ),
 -- Only the time of those projects is summed.
 t AS (
@@ -143,8 +143,7 @@ SELECT p.project_code, p.budget_hours::VARCHAR, p.budget_amount::VARCHAR, coales
 FROM core.projects p
 LEFT JOIN t ON t.project_code = p.project_code
 LEFT JOIN cr ON cr.project_code = p.project_code
-WHERE p.billing_model = 'time_and_materials' AND p.project_code IS NOT NULL
-  AND (p.budget_hours IS NOT NULL OR p.budget_amount IS NOT NULL);
+WHERE p.project_code IN (SELECT project_code FROM budgeted);
 
 -- name: billing_customer_vat
 SELECT v.customer_id, coalesce(v.name, ''), coalesce(v.country, ''), coalesce(v.vat_id, ''), coalesce(c.xero_contact_id, ''),
