@@ -12,8 +12,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -167,7 +169,6 @@ func (w *Warehouse) migrate(ctx context.Context, logger *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("warehouse %s: read migrations: %w", w.Path, err)
 	}
-	maxApplied := 0
 	for rows.Next() {
 		var v int
 		var name string
@@ -176,19 +177,27 @@ func (w *Warehouse) migrate(ctx context.Context, logger *slog.Logger) error {
 			return err
 		}
 		applied[v] = name
-		maxApplied = max(maxApplied, v)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	known := 0
-	if len(migs) > 0 {
-		known = migs[len(migs)-1].Version
+	// Each part of the schema numbers its migrations in a range of its
+	// own, so a newer takt may add one below the highest version: any
+	// applied version this takt does not know means a newer schema.
+	known := map[int]bool{}
+	for _, m := range migs {
+		known[m.Version] = true
 	}
-	if maxApplied > known {
-		return fmt.Errorf("warehouse %s: %w (schema version %d, this takt knows up to %d): upgrade takt, or open a copy of the file made before the upgrade",
-			w.Path, ErrNewerSchema, maxApplied, known)
+	var unknown []string
+	for _, v := range slices.Sorted(maps.Keys(applied)) {
+		if !known[v] {
+			unknown = append(unknown, strconv.Itoa(v))
+		}
+	}
+	if len(unknown) > 0 {
+		return fmt.Errorf("warehouse %s: %w (schema version %s, which this takt does not know): upgrade takt, or open a copy of the file made before the upgrade",
+			w.Path, ErrNewerSchema, strings.Join(unknown, ", "))
 	}
 	for _, m := range migs {
 		if _, ok := applied[m.Version]; ok {
@@ -199,7 +208,9 @@ func (w *Warehouse) migrate(ctx context.Context, logger *slog.Logger) error {
 		}
 		logger.Info("applied migration", "version", m.Version, "name", m.Name)
 	}
-	w.SchemaVersion = known
+	if len(migs) > 0 {
+		w.SchemaVersion = migs[len(migs)-1].Version
+	}
 	return nil
 }
 
