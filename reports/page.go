@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strings"
+	"time"
 )
 
 // The pages of a report site, as files in one folder. The names are the
@@ -21,6 +23,39 @@ const (
 // kpi-dso.html or kpi-ar_aging.html.
 func KPIPageFile(family string) string {
 	return "kpi-" + family + ".html"
+}
+
+// MaybeSitePage reports whether file can name a page of a month's site:
+// the index, the retro, the reconciliation page or a KPI page. Which KPI
+// pages a month has, only its pack tells (WriteSitePage); this check
+// needs none.
+func MaybeSitePage(file string) bool {
+	switch file {
+	case IndexFile, RetroFile, ReconFile:
+		return true
+	}
+	family, ok := strings.CutPrefix(file, "kpi-")
+	return ok && strings.HasSuffix(family, ".html") && len(family) > len(".html")
+}
+
+// The files of a month's reports beside the site (takt report writes them
+// into the reports folder, takt serve offers them for download).
+
+// PackWorkbookFile is the monthly pack's file, takt-pack-YYYY-MM.xlsx.
+func PackWorkbookFile(month time.Time) string {
+	return "takt-pack-" + month.Format("2006-01") + ".xlsx"
+}
+
+// ReconWorkbookFile is the reconciliation workbook's file,
+// takt-recon-YYYY-MM.xlsx.
+func ReconWorkbookFile(month time.Time) string {
+	return "takt-recon-" + month.Format("2006-01") + ".xlsx"
+}
+
+// ReconReportFile is the reconciliation report's file beside the
+// workbooks, takt-recon-YYYY-MM.html.
+func ReconReportFile(month time.Time) string {
+	return "takt-recon-" + month.Format("2006-01") + ".html"
 }
 
 // pageCSP is the Content-Security-Policy of a page without script: nothing

@@ -350,3 +350,14 @@ func TestReconciliationPageOrder(t *testing.T) {
 		t.Errorf("the workbook lists customers %q, the page %q", sheet, page)
 	}
 }
+
+func TestMaybeSitePage(t *testing.T) {
+	for file, want := range map[string]bool{
+		IndexFile: true, RetroFile: true, ReconFile: true, KPIPageFile("dso"): true, KPIPageFile("ar_aging"): true,
+		"kpi-.html": false, "kpi-dso": false, "favicon.ico": false, "other.html": false, "": false,
+	} {
+		if got := MaybeSitePage(file); got != want {
+			t.Errorf("MaybeSitePage(%q) = %v, want %v", file, got, want)
+		}
+	}
+}

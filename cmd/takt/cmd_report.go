@@ -221,16 +221,15 @@ func loadPack(ctx context.Context, db *sql.DB, cfg *config.Config, month, asOf t
 
 // writePack writes the monthly Excel pack into dir and returns its path.
 func writePack(pack reports.Pack, dir string) (string, error) {
-	path := filepath.Join(dir, "takt-pack-"+pack.Month.Format("2006-01")+".xlsx")
+	path := filepath.Join(dir, reports.PackWorkbookFile(pack.Month))
 	return path, atomicfile.Write(path, func(w io.Writer) error { return reports.WriteExcel(w, pack) })
 }
 
 // writeRecon writes the reconciliation report as HTML and as a workbook
 // into dir and returns their paths.
 func writeRecon(pack reports.Pack, dir string) ([]string, error) {
-	tag := pack.Month.Format("2006-01")
-	htmlPath := filepath.Join(dir, "takt-recon-"+tag+".html")
-	xlsxPath := filepath.Join(dir, "takt-recon-"+tag+".xlsx")
+	htmlPath := filepath.Join(dir, reports.ReconReportFile(pack.Month))
+	xlsxPath := filepath.Join(dir, reports.ReconWorkbookFile(pack.Month))
 	if err := atomicfile.Write(htmlPath, func(w io.Writer) error { return reports.WriteReconciliationReport(w, pack) }); err != nil {
 		return nil, err
 	}
@@ -267,8 +266,8 @@ func writeAll(pack reports.Pack, dir string) ([]string, error) {
 		return nil, err
 	}
 	site, err := reports.WriteSite(filepath.Join(dir, tag), pack, reports.SiteOptions{Links: []reports.SiteLink{
-		{Href: "../takt-pack-" + tag + ".xlsx", Text: "takt-pack-" + tag + ".xlsx"},
-		{Href: "../takt-recon-" + tag + ".xlsx", Text: "takt-recon-" + tag + ".xlsx"},
+		{Href: "../" + reports.PackWorkbookFile(pack.Month), Text: reports.PackWorkbookFile(pack.Month)},
+		{Href: "../" + reports.ReconWorkbookFile(pack.Month), Text: reports.ReconWorkbookFile(pack.Month)},
 	}})
 	if err != nil {
 		return nil, err

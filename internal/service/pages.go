@@ -57,9 +57,9 @@ func (p *Pages) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", p.health)
 	mux.HandleFunc("GET /schedule", p.schedule)
 	mux.HandleFunc("GET /reports/{month}/kpi.html", p.chartPage)
-	mux.HandleFunc("GET /reports/{month}/pack.xlsx", p.workbook("takt-pack", reports.WriteExcel))
+	mux.HandleFunc("GET /reports/{month}/pack.xlsx", p.workbook(reports.PackWorkbookFile, reports.WriteExcel))
 	mux.HandleFunc("GET /reports/{month}/assets/echarts.min.js", p.chartScript)
-	mux.HandleFunc("GET /reports/{month}/recon.xlsx", p.workbook("takt-recon", reports.WriteReconciliationExcel))
+	mux.HandleFunc("GET /reports/{month}/recon.xlsx", p.workbook(reports.ReconWorkbookFile, reports.WriteReconciliationExcel))
 	mux.HandleFunc("GET /reports/{month}/{page}", p.sitePage)
 	return headers(mux)
 }
@@ -202,7 +202,7 @@ func (p *Pages) chartPage(w http.ResponseWriter, r *http.Request) {
 
 // workbook answers with the month's workbook that write makes, named
 // prefix-YYYY-MM.xlsx.
-func (p *Pages) workbook(prefix string, write func(io.Writer, reports.Pack) error) http.HandlerFunc {
+func (p *Pages) workbook(file func(month time.Time) string, write func(io.Writer, reports.Pack) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		pk, ok := p.pack(w, r)
 		if !ok {
@@ -210,12 +210,12 @@ func (p *Pages) workbook(prefix string, write func(io.Writer, reports.Pack) erro
 		}
 		var b bytes.Buffer
 		if err := write(&b, pk); err != nil {
-			p.Logger.Error("workbook failed", "workbook", prefix, "error", err)
+			p.Logger.Error("workbook failed", "workbook", file(pk.Month), "error", err)
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.xlsx"`, prefix, pk.Month.Format("2006-01")))
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, file(pk.Month)))
 		_, _ = w.Write(b.Bytes())
 	}
 }
@@ -224,6 +224,11 @@ func (p *Pages) workbook(prefix string, write func(io.Writer, reports.Pack) erro
 // retro's first month comes from ?from=YYYY-MM.
 func (p *Pages) sitePage(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("page")
+	// A name no month's site has is refused before the month is loaded.
+	if !reports.MaybeSitePage(name) {
+		http.NotFound(w, r)
+		return
+	}
 	var from time.Time
 	if v := r.URL.Query().Get("from"); v != "" {
 		t, err := time.Parse("2006-01", v)
@@ -237,10 +242,9 @@ func (p *Pages) sitePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	month := pk.Month.Format("2006-01")
 	o := reports.SiteOptions{RetroFrom: from, Links: []reports.SiteLink{
-		{Href: "pack.xlsx", Text: "takt-pack-" + month + ".xlsx"},
-		{Href: "recon.xlsx", Text: "takt-recon-" + month + ".xlsx"},
+		{Href: "pack.xlsx", Text: reports.PackWorkbookFile(pk.Month)},
+		{Href: "recon.xlsx", Text: reports.ReconWorkbookFile(pk.Month)},
 	}}
 	var b bytes.Buffer
 	if err := reports.WriteSitePage(&b, pk, name, o); err != nil {

@@ -116,9 +116,12 @@ func TestPagesServeTheMonthlyReports(t *testing.T) {
 	}
 
 	for path, wantCode := range map[string]int{
-		"/reports/2026-3/kpi.html":           400,
-		"/reports/2026-03/kpi.html?lang=fr":  400,
-		"/reports/2026-03/other.html":        404,
+		"/reports/2026-3/kpi.html":          400,
+		"/reports/2026-03/kpi.html?lang=fr": 400,
+		"/reports/2026-03/other.html":       404,
+		// Refused by its name, before the month is read (a malformed
+		// month would answer 400).
+		"/reports/2026-3/favicon.ico":        404,
 		"/nothing":                           404,
 		"/reports/2026-03/pack.xlsx?lang=en": 200,
 		"/reports/2025-12/kpi.html?lang=en":  404,
