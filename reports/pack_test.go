@@ -28,6 +28,12 @@ func knownKPI(s string) KPIValue {
 
 func nullKPI(reason string) KPIValue { return KPIValue{Reason: reason} }
 
+// threeKPIs are the figures of a hand-built month: period DSO, trailing
+// 3-month DSO and dunning rate.
+func threeKPIs(dso, dso3m, dunning KPIValue) map[string]KPIValue {
+	return map[string]KPIValue{"dso_days": dso, "dso_3m_days": dso3m, "dunning_rate": dunning}
+}
+
 // testPack is small enough to check by hand: three months (February has no
 // sales, so its period DSO is null), three unbilled items in EUR and one in
 // GBP, and two exceptions in EUR.
@@ -39,13 +45,6 @@ func nullKPI(reason string) KPIValue { return KPIValue{Reason: reason} }
 //   - changes March against February: DSO n/a, DSO 3m 44.1 - 52.4 = -8.3,
 //     dunning rate 0.1 - 0.2 = -0.1, receivables 110000.10 - 98765.43 =
 //     11234.67, gross sales 85432.10 - 0 = 85432.10.
-//
-// threeKPIs are the figures of a hand-built month: period DSO, trailing
-// 3-month DSO and dunning rate.
-func threeKPIs(dso, dso3m, dunning KPIValue) map[string]KPIValue {
-	return map[string]KPIValue{"dso_days": dso, "dso_3m_days": dso3m, "dunning_rate": dunning}
-}
-
 func testPack(lang string) Pack {
 	return Pack{
 		Company:      "Müller & Söhne Beratung GmbH",

@@ -187,30 +187,45 @@ func TestSiteErrors(t *testing.T) {
 	}
 }
 
-// WriteSitePage writes under each file name the page WriteSite writes
-// there, and a zero RetroFrom is DefaultRetroFrom for the retro too.
+// WriteSite writes under each file name the page of that name (the
+// index, each KPI family's page, the retro, the reconciliation page), and
+// a zero RetroFrom is DefaultRetroFrom for the retro too.
 func TestWriteSitePage(t *testing.T) {
 	p := sitePack("en")
+	o := SiteOptions{Links: []SiteLink{{Href: "../pack.xlsx", Text: "pack.xlsx"}}}
+	want := map[string]func(io.Writer) error{
+		IndexFile: func(w io.Writer) error { return WriteIndexPage(w, p, o) },
+		RetroFile: func(w io.Writer) error { return WriteRetroPage(w, p, DefaultRetroFrom(p)) },
+		ReconFile: func(w io.Writer) error { return WriteReconciliationPage(w, p) },
+	}
+	for _, f := range KPIFamilies(p) {
+		want[KPIPageFile(f)] = func(w io.Writer) error { return WriteKPIPage(w, p, f) }
+	}
 	dir := t.TempDir()
-	paths, err := WriteSite(dir, p, SiteOptions{})
+	paths, err := WriteSite(dir, p, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) != len(KPIFamilies(p))+3 {
-		t.Fatalf("WriteSite wrote %d pages, want %d", len(paths), len(KPIFamilies(p))+3)
+	if len(paths) != len(want) {
+		t.Fatalf("WriteSite wrote %d pages, want %d", len(paths), len(want))
 	}
 	for _, path := range paths {
 		file := filepath.Base(path)
+		page, ok := want[file]
+		if !ok {
+			t.Errorf("WriteSite wrote %s, which is no page of the site", file)
+			continue
+		}
 		written, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var b bytes.Buffer
-		if err := WriteSitePage(&b, p, file, SiteOptions{}); err != nil {
+		if err := page(&b); err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
 		if !bytes.Equal(b.Bytes(), written) {
-			t.Errorf("%s: WriteSitePage differs from the page WriteSite wrote", file)
+			t.Errorf("%s is not the page of that name", file)
 		}
 	}
 	var zero, def bytes.Buffer
