@@ -411,7 +411,8 @@ func (b *book) writeExceptionList(s *sheet, exs []Exception) ([]*exceptionGroup,
 
 func (b *book) writeExceptions(s *sheet) error {
 	l, exs := b.l, b.p.Exceptions
-	if _, err := b.writeExceptionList(s, exs); err != nil {
+	groups, err := b.writeExceptionList(s, exs)
+	if err != nil {
 		return err
 	}
 	if len(exs) == 0 {
@@ -424,16 +425,17 @@ func (b *book) writeExceptions(s *sheet) error {
 	if err := s.headers(l.Currency, l.Count, l.Amount, l.NotAcknowledged, l.AmountNotAcknowledged); err != nil {
 		return err
 	}
+	// The customers' groups summed by currency.
 	sums := map[string]*exceptionGroup{}
 	var currencies []string
-	for _, e := range exs {
-		g := sums[e.Currency]
+	for _, cg := range groups {
+		g := sums[cg.currency]
 		if g == nil {
 			g = &exceptionGroup{}
-			sums[e.Currency] = g
-			currencies = append(currencies, e.Currency)
+			sums[cg.currency] = g
+			currencies = append(currencies, cg.currency)
 		}
-		g.add(e)
+		g.merge(cg)
 	}
 	sortBaseFirst(currencies, b.p.BaseCurrency)
 	first, last := exceptionItemRows(len(exs))
