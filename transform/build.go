@@ -18,8 +18,8 @@ import (
 // A run rebuilds only the models whose inputs changed since their last
 // build, as a build system does: each model has an input key (a hash of
 // its SQL, the output keys of the models it reads and fingerprints of the
-// raw, ops and billing tables it reads) and an output key (a hash of the
-// rows it built). A model whose input key matches its last build, and
+// raw, ops, billing, audit and incident tables it reads) and an output
+// key (a hash of the rows it built). A model whose input key matches its last build, and
 // whose objects are all there, is left as it is; a model rebuilt to the
 // same rows keeps its output key, so its readers are left alone too
 // ("early cutoff"). A model with a delta (the current views of the source

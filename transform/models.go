@@ -38,9 +38,9 @@ type Model struct {
 	Tables []string
 	// Deps are the names of the models it reads.
 	Deps []string
-	// Externals are the tables outside the models it reads: raw, ops and
-	// billing tables, including the raw tables it reads through
-	// staging.current_versions('source', 'stream').
+	// Externals are the tables outside the models it reads: raw, ops,
+	// billing, audit and incident tables, including the raw tables it
+	// reads through staging.current_versions('source', 'stream').
 	Externals []string
 	// PassDeps and PassExternals are what its views and macros read: a
 	// reader of a view or macro reads them too, each time it runs.

@@ -1,3 +1,11 @@
+-- reconcile.billed_on('10009', '10009'): where two copies were billed, for
+-- the sentences of double_billed ("on invoice 10009", "invoices 10009 and
+-- 10012").
+CREATE OR REPLACE MACRO reconcile.billed_on(a, b) AS (
+    CASE WHEN a IS NOT DISTINCT FROM b THEN 'on invoice ' || coalesce(a, '?')
+         ELSE 'invoices ' || coalesce(a, '?') || ' and ' || coalesce(b, '?') END
+);
+
 -- Billing exceptions as of the run's as-of day: each with its kind, the
 -- records involved, the amount at stake (in the work's currency) and a
 -- sentence a controller understands. match_level says how the work was tied
@@ -54,14 +62,6 @@
 --
 -- id_key is the part of an exception's id its records do not give (the
 -- month of stale work).
--- reconcile.billed_on('10009', '10009'): where two copies were billed, for
--- the sentences of double_billed ("on invoice 10009", "invoices 10009 and
--- 10012").
-CREATE OR REPLACE MACRO reconcile.billed_on(a, b) AS (
-    CASE WHEN a IS NOT DISTINCT FROM b THEN 'on invoice ' || coalesce(a, '?')
-         ELSE 'invoices ' || coalesce(a, '?') || ' and ' || coalesce(b, '?') END
-);
-
 CREATE OR REPLACE TABLE reconcile.exceptions AS
 WITH
 as_of AS (SELECT staging.setting('as_of')::DATE AS d),
