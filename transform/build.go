@@ -281,12 +281,13 @@ const hashRowsUpTo = 2_000_000
 // outputKey hashes what a model built: the columns and rows of its
 // tables and, for its views and macros, their SQL and what they read when
 // they are used. A model whose SQL changed but whose tables came out the
-// same (a comment, a rewritten query) leaves its readers alone.
+// same (a comment, a rewritten query) leaves its readers alone; so does a
+// change to its tables' SQL when it also defines views or macros.
 func (k *keys) outputKey(ctx context.Context, m Model, input string) (string, error) {
 	h := sha256.New()
-	if len(m.Objects) > len(m.Tables) {
+	if m.PassSQL != "" {
 		// Its views and macros are read as written.
-		fmt.Fprintf(h, "sql %d %s%s\n", len(m.SQL)+len(m.Delta), m.SQL, m.Delta)
+		fmt.Fprintf(h, "sql %d %s\n", len(m.PassSQL), m.PassSQL)
 	}
 	for _, t := range m.Tables {
 		schema, name, _ := strings.Cut(t, ".")

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -191,5 +192,39 @@ func TestRunEarlyCutoffAndMissingObjects(t *testing.T) {
 	}
 	if got, want := contents(t, w)["core.customers"], before["core.customers"]; got != want {
 		t.Errorf("core.customers rebuilt: %s, before: %s", got, want)
+	}
+}
+
+// What a reader of a model's views and macros runs is their text alone:
+// not the model's tables, not its comments. A model of tables only has
+// none.
+func TestPassSQLIsTheViewsAndMacros(t *testing.T) {
+	models, err := parsedModels()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mixed := 0
+	for _, m := range models {
+		if len(m.Objects) == len(m.Tables) {
+			if m.PassSQL != "" {
+				t.Errorf("%s has only tables but PassSQL %q", m.Name, m.PassSQL)
+			}
+			continue
+		}
+		if m.PassSQL == "" {
+			t.Errorf("%s defines views or macros but has no PassSQL", m.Name)
+		}
+		if strings.Contains(m.PassSQL, "--") {
+			t.Errorf("%s: PassSQL keeps a comment", m.Name)
+		}
+		if len(m.Tables) > 0 {
+			mixed++
+			if regexp.MustCompile(`(?i)CREATE\s+OR\s+REPLACE\s+TABLE`).MatchString(m.PassSQL) {
+				t.Errorf("%s: PassSQL holds a table's statement", m.Name)
+			}
+		}
+	}
+	if mixed == 0 {
+		t.Fatal("no model defines both tables and views or macros: the test checks nothing")
 	}
 }

@@ -46,6 +46,9 @@ type Model struct {
 	// reader of a view or macro reads them too, each time it runs.
 	PassDeps      []string
 	PassExternals []string
+	// PassSQL is the text of its views and macros, without comments: what
+	// a reader runs of them.
+	PassSQL string
 }
 
 // layerOrder breaks ties between independent models so runs are
@@ -135,6 +138,7 @@ func parseModels() ([]Model, error) {
 			if i+1 < len(idx) {
 				end = idx[i+1][0]
 			}
+			m.PassSQL += body[loc[0]:end]
 			deps, ext := references(body[loc[1]:end], objects, m.Name)
 			m.PassDeps = union(m.PassDeps, deps)
 			m.PassExternals = union(m.PassExternals, ext)
