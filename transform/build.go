@@ -140,13 +140,8 @@ func (k *keys) inputKey(ctx context.Context, sqlText string, deps, externals []s
 // are append-only, so those rows are all the last build did not see.
 func (k *keys) deltaSince(ctx context.Context, m Model, in inputs) (since int64, ok bool, err error) {
 	st, built := k.prev[m.Name]
-	if m.Delta == "" || !built || st.output == "" || len(st.parts) != len(in.parts) {
+	if m.Delta == "" || !built || st.output == "" || len(st.parts) != len(in.parts) || !k.allPresent(m) {
 		return 0, false, nil
-	}
-	for _, o := range m.Objects {
-		if !k.present[o] {
-			return 0, false, nil
-		}
 	}
 	for name, now := range in.parts {
 		before, seen := st.parts[name]
@@ -328,15 +323,21 @@ func (k *keys) outputKey(ctx context.Context, m Model, input string) (string, er
 // over for this run.
 func (k *keys) current(m Model, input string) bool {
 	st, ok := k.prev[m.Name]
-	if !ok || st.input != input || st.output == "" {
+	if !ok || st.input != input || st.output == "" || !k.allPresent(m) {
 		return false
 	}
+	k.out[m.Name] = st.output
+	return true
+}
+
+// allPresent reports whether every object of the model is in the
+// warehouse.
+func (k *keys) allPresent(m Model) bool {
 	for _, o := range m.Objects {
 		if !k.present[o] {
 			return false
 		}
 	}
-	k.out[m.Name] = st.output
 	return true
 }
 
