@@ -168,12 +168,10 @@ func createOnce(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) 
 	if err := loadItems(ctx, conn, run); err != nil {
 		return nil, fmt.Errorf("billing: run %s: read its items: %w", run.ID, err)
 	}
-	rec, err := audit.Append(ctx, tx, t, audit.Entry{Actor: opt.By, Action: "run_created", Entity: "billing_run", EntityID: run.ID,
-		After: runSummary(run)})
-	if err != nil {
+	if _, err := audit.Append(ctx, tx, t, audit.Entry{Actor: opt.By, Action: "run_created", Entity: "billing_run", EntityID: run.ID,
+		After: runSummary(run)}); err != nil {
 		return nil, err
 	}
-	_ = rec
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("billing: create run %s: commit: %w", run.ID, err)
 	}
