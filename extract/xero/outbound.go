@@ -14,10 +14,11 @@ import (
 
 // Sender creates draft invoices and credit notes in Xero (PUT
 // /api.xro/2.0/Invoices and /CreditNotes), for the export of an approved
-// billing run. It authenticates exactly as the Connector does (the same
-// custom connection and token cache logic) and sends every document with an
-// Idempotency-Key header, so that a retry after a timeout returns the
-// document the first attempt created instead of creating a second one.
+// billing run, several in one request (Batches). It authenticates exactly
+// as the Connector does (the same custom connection and token cache logic)
+// and sends every request with an Idempotency-Key header, so that a retry
+// after a timeout returns the documents the first attempt created instead
+// of creating them again.
 type Sender struct {
 	api    *apiClient
 	logger *slog.Logger
@@ -114,13 +115,36 @@ type outDocument struct {
 	LineItems        []outLine   `json:"LineItems"`
 }
 
-// Body returns the JSON request body for d: the envelope Xero expects
-// ({"Invoices":[...]} or {"CreditNotes":[...]}), Status DRAFT, amounts
-// exclusive of tax, numbers written exactly as decimals.
-func (d DraftDocument) Body() ([]byte, error) {
+// Limits of one create request. Xero refuses a request over 3.5 MB and
+// recommends up to 50 documents per request so that it answers in time
+// (developer.xero.com, "Xero API limits"); a run of a large firm holds
+// thousands of invoices, and one request each would take half an hour at
+// the tenant's limit of 60 calls a minute.
+const (
+	MaxBatchDocuments = 50
+	MaxRequestBytes   = 3_500_000
+)
+
+// collection is the endpoint and envelope of a document type.
+func collection(docType string) (string, error) {
+	switch docType {
+	case TypeSalesInvoice:
+		return "Invoices", nil
+	case TypeSalesCreditNote:
+		return "CreditNotes", nil
+	}
+	return "", fmt.Errorf("xero: document type %q: want %s or %s", docType, TypeSalesInvoice, TypeSalesCreditNote)
+}
+
+// wire is d as Xero expects it: Status DRAFT, amounts exclusive of tax,
+// numbers written exactly as decimals.
+func (d DraftDocument) wire() (outDocument, error) {
 	doc := outDocument{
 		Type: d.Type, Contact: outContact{ContactID: d.ContactID}, Date: d.Date.Format(time.DateOnly),
 		Reference: d.Reference, CurrencyCode: d.Currency, Status: "DRAFT", LineAmountTypes: "Exclusive",
+	}
+	if _, err := collection(d.Type); err != nil {
+		return doc, err
 	}
 	if d.ContactID == "" {
 		doc.Contact.Name = d.ContactName
@@ -128,19 +152,13 @@ func (d DraftDocument) Body() ([]byte, error) {
 	if !d.CurrencyRate.IsZero() {
 		doc.CurrencyRate = json.Number(d.CurrencyRate.String())
 	}
-	var envelope string
-	switch d.Type {
-	case TypeSalesInvoice:
-		envelope = "Invoices"
+	if d.Type == TypeSalesInvoice {
 		doc.InvoiceNumber = d.Number
 		if !d.DueDate.IsZero() {
 			doc.DueDate = d.DueDate.Format(time.DateOnly)
 		}
-	case TypeSalesCreditNote:
-		envelope = "CreditNotes"
+	} else {
 		doc.CreditNoteNumber = d.Number
-	default:
-		return nil, fmt.Errorf("xero: document type %q: want %s or %s", d.Type, TypeSalesInvoice, TypeSalesCreditNote)
 	}
 	for _, l := range d.Lines {
 		ol := outLine{Description: l.Description, Quantity: json.Number(l.Quantity.String()), UnitAmount: json.Number(l.UnitAmount.String()),
@@ -150,61 +168,169 @@ func (d DraftDocument) Body() ([]byte, error) {
 		}
 		doc.LineItems = append(doc.LineItems, ol)
 	}
-	return json.Marshal(map[string][]outDocument{envelope: {doc}})
+	return doc, nil
 }
 
-// Put creates d as a draft with the given idempotency key. The key must be
-// persisted by the caller before the first attempt and reused for every
-// retry of the same document; the shared HTTP client retries timeouts and
-// 5xx answers with it, and Xero (like its emulator) answers a repeated key
-// with the document created the first time.
-func (s *Sender) Put(ctx context.Context, d DraftDocument, idempotencyKey string) (Created, error) {
-	if idempotencyKey == "" || len(idempotencyKey) > MaxIdempotencyKey {
-		return Created{}, fmt.Errorf("xero: %s %s: idempotency key must have 1 to %d characters", d.Type, d.Number, MaxIdempotencyKey)
+// Body returns the JSON request body that creates docs, all of one type,
+// in one request: the envelope Xero expects ({"Invoices":[...]} or
+// {"CreditNotes":[...]}).
+func Body(docs []DraftDocument) ([]byte, error) {
+	if len(docs) == 0 {
+		return nil, fmt.Errorf("xero: no documents to send")
 	}
-	body, err := d.Body()
+	envelope, err := collection(docs[0].Type)
 	if err != nil {
-		return Created{}, err
+		return nil, err
 	}
-	collection := "Invoices"
-	if d.Type == TypeSalesCreditNote {
-		collection = "CreditNotes"
+	out := make([]outDocument, len(docs))
+	for i, d := range docs {
+		if d.Type != docs[0].Type {
+			return nil, fmt.Errorf("xero: %s %s and %s %s cannot go in one request", docs[0].Type, docs[0].Number, d.Type, d.Number)
+		}
+		if out[i], err = d.wire(); err != nil {
+			return nil, err
+		}
 	}
-	u := s.api.baseURL + apiPrefix + collection
+	return json.Marshal(map[string][]outDocument{envelope: out})
+}
+
+// Batches splits docs, in their order, into the requests that create
+// them: consecutive documents of one type, at most MaxBatchDocuments and
+// MaxRequestBytes each. The split depends on the documents alone, so the
+// same documents always go in the same requests.
+func Batches(docs []DraftDocument) ([][]DraftDocument, error) {
+	const envelope = len(`{"CreditNotes":[]}`)
+	var out [][]DraftDocument
+	start, size := 0, envelope
+	for i, d := range docs {
+		doc, err := d.wire()
+		if err != nil {
+			return nil, err
+		}
+		b, err := json.Marshal(doc)
+		if err != nil {
+			return nil, err
+		}
+		n := len(b) + 1 // and its comma
+		if envelope+n > MaxRequestBytes {
+			return nil, fmt.Errorf("xero: %s %s is %d bytes as JSON, more than the %d Xero accepts in a request; split its lines over more than one document",
+				d.Type, d.Number, len(b), MaxRequestBytes)
+		}
+		if i > start && (d.Type != docs[start].Type || i-start == MaxBatchDocuments || size+n > MaxRequestBytes) {
+			out = append(out, docs[start:i])
+			start, size = i, envelope
+		}
+		size += n
+	}
+	if start < len(docs) {
+		out = append(out, docs[start:])
+	}
+	return out, nil
+}
+
+// Result is Xero's answer for one document of a request: the document it
+// created, or the reasons it refused it (its validation errors).
+type Result struct {
+	Created
+	Refused []string
+}
+
+// Put creates docs, all of one type, as drafts in one request with the
+// given idempotency key and answers for each document in order. It asks
+// Xero not to summarise errors (summarizeErrors=false), so that a
+// document Xero refuses comes back with its validation errors while the
+// others are created. The key must be derived from what the caller
+// persisted before the first attempt and be the same for every retry of
+// the same request; the shared HTTP client retries timeouts and 5xx
+// answers with it, and Xero (like its emulator) answers a repeated key
+// with the first answer. An error means the request as a whole failed.
+func (s *Sender) Put(ctx context.Context, docs []DraftDocument, idempotencyKey string) ([]Result, error) {
+	if idempotencyKey == "" || len(idempotencyKey) > MaxIdempotencyKey {
+		return nil, fmt.Errorf("xero: idempotency key must have 1 to %d characters", MaxIdempotencyKey)
+	}
+	body, err := Body(docs)
+	if err != nil {
+		return nil, err
+	}
+	coll, _ := collection(docs[0].Type)
+	what := fmt.Sprintf("%s %s", coll, docs[0].Number)
+	if len(docs) > 1 {
+		what = fmt.Sprintf("%d %s %s to %s", len(docs), coll, docs[0].Number, docs[len(docs)-1].Number)
+	}
+	if len(body) > MaxRequestBytes {
+		return nil, fmt.Errorf("xero: create %s: the request has %d bytes, more than the %d Xero accepts", what, len(body), MaxRequestBytes)
+	}
+	u := s.api.baseURL + apiPrefix + coll + "?summarizeErrors=false"
 	resp, err := s.api.do(ctx, http.MethodPut, u, body, http.Header{
 		"Content-Type":    {"application/json"},
 		"Idempotency-Key": {idempotencyKey},
 	}, "the accounting transactions scope")
 	if err != nil {
-		return Created{}, fmt.Errorf("xero: create %s %s: %w", collection, d.Number, err)
+		return nil, fmt.Errorf("xero: create %s: %w", what, err)
 	}
 	defer resp.Body.Close()
-	var out struct {
-		Invoices []struct {
-			InvoiceID     string      `json:"InvoiceID"`
-			InvoiceNumber string      `json:"InvoiceNumber"`
-			Status        string      `json:"Status"`
-			Total         json.Number `json:"Total"`
-		} `json:"Invoices"`
-		CreditNotes []struct {
-			CreditNoteID     string      `json:"CreditNoteID"`
-			CreditNoteNumber string      `json:"CreditNoteNumber"`
-			Status           string      `json:"Status"`
-			Total            json.Number `json:"Total"`
-		} `json:"CreditNotes"`
+	type answer struct {
+		InvoiceID        string      `json:"InvoiceID"`
+		InvoiceNumber    string      `json:"InvoiceNumber"`
+		CreditNoteID     string      `json:"CreditNoteID"`
+		CreditNoteNumber string      `json:"CreditNoteNumber"`
+		Status           string      `json:"Status"`
+		Total            json.Number `json:"Total"`
+		HasErrors        bool        `json:"HasErrors"`
+		ValidationErrors []struct {
+			Message string `json:"Message"`
+		} `json:"ValidationErrors"`
 	}
-	dec := json.NewDecoder(io.LimitReader(resp.Body, 4<<20))
+	var out struct {
+		Invoices    []answer `json:"Invoices"`
+		CreditNotes []answer `json:"CreditNotes"`
+	}
+	dec := json.NewDecoder(io.LimitReader(resp.Body, 64<<20))
 	dec.UseNumber()
 	if err := dec.Decode(&out); err != nil {
-		return Created{}, fmt.Errorf("xero: create %s %s: decode answer: %w", collection, d.Number, err)
+		return nil, fmt.Errorf("xero: create %s: decode answer: %w", what, err)
 	}
-	switch {
-	case len(out.Invoices) == 1:
-		i := out.Invoices[0]
-		return Created{ID: i.InvoiceID, Number: i.InvoiceNumber, Status: i.Status, Total: i.Total.String()}, nil
-	case len(out.CreditNotes) == 1:
-		c := out.CreditNotes[0]
-		return Created{ID: c.CreditNoteID, Number: c.CreditNoteNumber, Status: c.Status, Total: c.Total.String()}, nil
+	got := out.Invoices
+	if coll == "CreditNotes" {
+		got = out.CreditNotes
 	}
-	return Created{}, fmt.Errorf("xero: create %s %s: the answer holds no created document", collection, d.Number)
+	if len(got) != len(docs) {
+		return nil, fmt.Errorf("xero: create %s: the answer holds %d documents for the %d sent", what, len(got), len(docs))
+	}
+	res := make([]Result, len(docs))
+	for i, a := range got {
+		id, number := a.InvoiceID, a.InvoiceNumber
+		if coll == "CreditNotes" {
+			id, number = a.CreditNoteID, a.CreditNoteNumber
+		}
+		if docs[i].Number != "" && number != docs[i].Number {
+			return nil, fmt.Errorf("xero: create %s: answer %d is for number %q, not %q", what, i+1, number, docs[i].Number)
+		}
+		if a.HasErrors || len(a.ValidationErrors) > 0 {
+			for _, v := range a.ValidationErrors {
+				res[i].Refused = append(res[i].Refused, v.Message)
+			}
+			if len(res[i].Refused) == 0 {
+				res[i].Refused = []string{"Xero reports errors without a message"}
+			}
+			continue
+		}
+		if id == "" {
+			return nil, fmt.Errorf("xero: create %s: answer %d (%s) has neither an id nor validation errors", what, i+1, docs[i].Number)
+		}
+		res[i].Created = Created{ID: id, Number: number, Status: a.Status, Total: a.Total.String()}
+	}
+	s.logger.LogAttrs(ctx, slog.LevelInfo, "created drafts in Xero", slog.String("source", Source), slog.String("documents", what),
+		slog.Int("refused", refused(res)))
+	return res, nil
+}
+
+func refused(res []Result) int {
+	n := 0
+	for _, r := range res {
+		if len(r.Refused) > 0 {
+			n++
+		}
+	}
+	return n
 }

@@ -19,8 +19,10 @@ import (
 
 // WriteOptions configure the emulator's write endpoints: PUT and POST
 // /api.xro/2.0/Invoices and /api.xro/2.0/CreditNotes, which create
-// documents (drafts, as takt sends them) the way the Accounting API does,
-// with Idempotency-Key support.
+// documents (drafts, as takt sends them) the way the Accounting API does:
+// several in one request, with summarizeErrors, Idempotency-Key support,
+// numbers unique among the organisation's sales documents, and requests of
+// at most 3.5 MB.
 type WriteOptions struct {
 	// StallWrites makes the first N successful writes wait Stall after the
 	// document was created and before answering: a client with a shorter
@@ -63,6 +65,10 @@ var taxRates = map[string]decimal.Decimal{
 	"NONE":               decimal.Zero,
 }
 
+// MaxRequestBytes is the largest request body Xero accepts (3.5 MB);
+// a larger one is answered 413.
+const MaxRequestBytes = 3_500_000
+
 type storedAnswer struct {
 	payloadHash string
 	status      int
@@ -90,7 +96,22 @@ func newWriteHandler(data Dataset, opts Options, wopts WriteOptions) *writeHandl
 	if wopts.KeyLifetime <= 0 {
 		wopts.KeyLifetime = 24 * time.Hour
 	}
-	return &writeHandler{base: newHandler(data, opts), opts: wopts, keys: map[string]storedAnswer{}, numbers: map[string]bool{}}
+	w := &writeHandler{base: newHandler(data, opts), opts: wopts, keys: map[string]storedAnswer{}, numbers: map[string]bool{}}
+	// The organisation's own sales documents take their numbers too.
+	for _, c := range []struct{ collection, typ, field string }{
+		{"Invoices", "ACCREC", "InvoiceNumber"}, {"CreditNotes", "ACCRECCREDIT", "CreditNoteNumber"},
+	} {
+		for _, raw := range data[c.collection] {
+			var rec map[string]any
+			if json.Unmarshal(raw, &rec) != nil || rec["Type"] != c.typ {
+				continue
+			}
+			if n, _ := rec[c.field].(string); n != "" {
+				w.numbers[c.collection+"\x00"+n] = true
+			}
+		}
+	}
+	return w
 }
 
 // NewWritableHandler returns the emulator with its write endpoints, for
@@ -151,10 +172,20 @@ func (w *writeHandler) serveWrite(rw http.ResponseWriter, r *http.Request) {
 	}
 	h.apiCalls.Add(1)
 	h.countCall(rw, now)
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxRequestBytes+1))
 	if err != nil {
 		writeValidation(rw, "the request body could not be read")
 		return
+	}
+	if len(body) > MaxRequestBytes {
+		http.Error(rw, fmt.Sprintf("Request Entity Too Large: a request may have at most %d bytes", MaxRequestBytes), http.StatusRequestEntityTooLarge)
+		return
+	}
+	summarize := true
+	for k, v := range r.URL.Query() {
+		if strings.EqualFold(k, "summarizeErrors") && len(v) > 0 && strings.EqualFold(v[0], "false") {
+			summarize = false
+		}
 	}
 	collection := "Invoices"
 	if strings.HasSuffix(strings.ToLower(r.URL.Path), "creditnotes") {
@@ -184,7 +215,7 @@ func (w *writeHandler) serveWrite(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	status, answer, created := w.create(collection, body, key, now)
+	status, answer, created := w.create(collection, body, key, now, summarize)
 	if key != "" && status < 500 {
 		w.keys[key] = storedAnswer{payloadHash: payloadHash, status: status, body: answer, at: now}
 	}
@@ -235,10 +266,14 @@ type inDocument struct {
 }
 
 // create validates and stores the documents of one request (called with
-// w.mu held). It answers as the Accounting API does: 200 with the created
-// documents, or 400 with a ValidationException naming the first problem;
-// a request creates all of its documents or none.
-func (w *writeHandler) create(collection string, body []byte, key string, now time.Time) (int, []byte, bool) {
+// w.mu held) and answers as the Accounting API does. With
+// summarizeErrors=false (summarize false) the answer is 200 with every
+// document of the request in order: those that fail validation carry
+// HasErrors and their ValidationErrors and are not created, the others
+// are. With errors summarised (Xero's default) a request with an invalid
+// document is answered 400 with a ValidationException naming the first
+// problem, and the emulator creates none of its documents.
+func (w *writeHandler) create(collection string, body []byte, key string, now time.Time, summarize bool) (int, []byte, bool) {
 	var env map[string]json.RawMessage
 	if err := json.Unmarshal(body, &env); err != nil {
 		return validationBody("The request body is not valid JSON")
@@ -264,86 +299,26 @@ func (w *writeHandler) create(collection string, body []byte, key string, now ti
 	} else {
 		raws = []json.RawMessage{body}
 	}
-	wantType := "ACCREC"
-	numberField := "InvoiceNumber"
-	if collection == "CreditNotes" {
-		wantType, numberField = "ACCRECCREDIT", "CreditNoteNumber"
-	}
 	var out []CreatedDocument
-	var answers []map[string]any
+	answers := make([]map[string]any, len(docs))
 	seen := map[string]bool{}
 	for i, d := range docs {
-		number := d.InvoiceNumber
-		if collection == "CreditNotes" {
-			number = d.CreditNoteNumber
-		}
-		switch {
-		case d.Type != wantType:
-			return validationBody(fmt.Sprintf("Type %q is not valid here; expected %s", d.Type, wantType))
-		case d.Contact.ContactID == "" && d.Contact.Name == "":
-			return validationBody("A Contact must be specified with ContactID or Name")
-		case len(d.LineItems) == 0:
-			return validationBody("At least one line item is required")
-		case number != "" && (w.numbers[collection+"\x00"+number] || seen[number]):
-			return validationBody(fmt.Sprintf("%s must be unique: %s already exists", numberLabel(collection), number))
-		}
-		if d.Status == "" {
-			d.Status = "DRAFT"
-		}
-		if d.Status != "DRAFT" && d.Status != "SUBMITTED" && d.Status != "AUTHORISED" {
-			return validationBody(fmt.Sprintf("Status %q cannot be set when creating", d.Status))
-		}
-		sub := decimal.Zero
-		byRate := map[string]decimal.Decimal{}
-		lines := make([]map[string]any, 0, len(d.LineItems))
-		for j, l := range d.LineItems {
-			q, err1 := decimal.NewFromString(string(l.Quantity))
-			u, err2 := decimal.NewFromString(string(l.UnitAmount))
-			if err1 != nil || err2 != nil {
-				return validationBody(fmt.Sprintf("Line %d: Quantity and UnitAmount must be numbers", j+1))
+		c, answer, problem := w.document(collection, d, seen, now)
+		if problem != "" {
+			if summarize {
+				return validationBody(problem)
 			}
-			amount := q.Mul(u).Round(2)
-			if l.LineAmount != "" {
-				la, err := decimal.NewFromString(string(l.LineAmount))
-				if err != nil || !la.Equal(amount) {
-					return validationBody(fmt.Sprintf("Line %d: LineAmount %s is not Quantity x UnitAmount (%s)", j+1, l.LineAmount, amount.StringFixed(2)))
-				}
-			}
-			rate, known := taxRates[strings.ToUpper(l.TaxType)]
-			if l.TaxType != "" && !known {
-				return validationBody(fmt.Sprintf("Line %d: TaxType %s is not valid", j+1, l.TaxType))
-			}
-			sub = sub.Add(amount)
-			byRate[rate.String()] = byRate[rate.String()].Add(amount)
-			lines = append(lines, map[string]any{"LineItemID": newUUID(), "Description": l.Description, "Quantity": json.Number(q.String()),
-				"UnitAmount": json.Number(u.String()), "LineAmount": json.Number(amount.StringFixed(2)), "TaxType": l.TaxType, "AccountCode": l.AccountCode})
+			answer["HasErrors"] = true
+			answer["StatusAttributeString"] = "ERROR"
+			answer["ValidationErrors"] = []map[string]string{{"Message": problem}}
+			answers[i] = answer
+			continue
 		}
-		tax := decimal.Zero
-		for r, base := range byRate {
-			tax = tax.Add(base.Mul(decimal.RequireFromString(r)).Div(decimal.NewFromInt(100)).Round(2))
-		}
-		w.seq++
-		if number == "" {
-			prefix := "INV-"
-			if collection == "CreditNotes" {
-				prefix = "CN-"
-			}
-			number = prefix + "E" + strconv.Itoa(w.seq)
-		}
-		seen[number] = true
-		id := newUUID()
-		c := CreatedDocument{Collection: collection, ID: id, Number: number, Type: d.Type, Status: d.Status, ContactID: d.Contact.ContactID,
-			ContactName: d.Contact.Name, Currency: d.CurrencyCode, SubTotal: sub, TotalTax: tax, Total: sub.Add(tax), IdempotencyKey: key, Body: raws[i]}
+		c.IdempotencyKey, c.Body = key, raws[i]
+		answer["HasErrors"] = false
+		answer["StatusAttributeString"] = "OK"
+		answers[i] = answer
 		out = append(out, c)
-		idField := "InvoiceID"
-		if collection == "CreditNotes" {
-			idField = "CreditNoteID"
-		}
-		answers = append(answers, map[string]any{idField: id, numberField: number, "Type": d.Type, "Status": d.Status,
-			"Contact": map[string]string{"ContactID": d.Contact.ContactID, "Name": d.Contact.Name}, "Date": d.Date, "DueDate": d.DueDate,
-			"Reference": d.Reference, "CurrencyCode": d.CurrencyCode, "LineAmountTypes": "Exclusive", "LineItems": lines,
-			"SubTotal": json.Number(sub.StringFixed(2)), "TotalTax": json.Number(tax.StringFixed(2)), "Total": json.Number(sub.Add(tax).StringFixed(2)),
-			"UpdatedDateUTC": fmt.Sprintf("/Date(%d+0000)/", now.UnixMilli())})
 	}
 	for _, c := range out {
 		w.numbers[collection+"\x00"+c.Number] = true
@@ -351,7 +326,83 @@ func (w *writeHandler) create(collection string, body []byte, key string, now ti
 	}
 	b, _ := json.Marshal(map[string]any{"Id": newUUID(), "Status": "OK", "ProviderName": "takt sandbox",
 		"DateTimeUTC": fmt.Sprintf("/Date(%d)/", now.UnixMilli()), collection: answers})
-	return http.StatusOK, b, true
+	return http.StatusOK, b, len(out) > 0
+}
+
+// document validates one document of a request and prices it: VAT per
+// tax rate on the sum of the lines of that rate. problem is the first
+// validation error ("" if none); answer is what Xero answers for it
+// either way. seen holds the numbers taken earlier in the request; a
+// valid document's number is added.
+func (w *writeHandler) document(collection string, d inDocument, seen map[string]bool, now time.Time) (c CreatedDocument, answer map[string]any, problem string) {
+	wantType, numberField, idField := "ACCREC", "InvoiceNumber", "InvoiceID"
+	number := d.InvoiceNumber
+	if collection == "CreditNotes" {
+		wantType, numberField, idField = "ACCRECCREDIT", "CreditNoteNumber", "CreditNoteID"
+		number = d.CreditNoteNumber
+	}
+	answer = map[string]any{numberField: number, "Type": d.Type, "Contact": map[string]string{"ContactID": d.Contact.ContactID, "Name": d.Contact.Name},
+		"Date": d.Date, "DueDate": d.DueDate, "Reference": d.Reference, "CurrencyCode": d.CurrencyCode, "LineAmountTypes": "Exclusive"}
+	if d.Status == "" {
+		d.Status = "DRAFT"
+	}
+	switch {
+	case d.Type != wantType:
+		return c, answer, fmt.Sprintf("Type %q is not valid here; expected %s", d.Type, wantType)
+	case d.Contact.ContactID == "" && d.Contact.Name == "":
+		return c, answer, "A Contact must be specified with ContactID or Name"
+	case len(d.LineItems) == 0:
+		return c, answer, "At least one line item is required"
+	case number != "" && (w.numbers[collection+"\x00"+number] || seen[number]):
+		return c, answer, fmt.Sprintf("%s must be unique: %s already exists", numberLabel(collection), number)
+	case d.Status != "DRAFT" && d.Status != "SUBMITTED" && d.Status != "AUTHORISED":
+		return c, answer, fmt.Sprintf("Status %q cannot be set when creating", d.Status)
+	}
+	sub := decimal.Zero
+	byRate := map[string]decimal.Decimal{}
+	lines := make([]map[string]any, 0, len(d.LineItems))
+	for j, l := range d.LineItems {
+		q, err1 := decimal.NewFromString(string(l.Quantity))
+		u, err2 := decimal.NewFromString(string(l.UnitAmount))
+		if err1 != nil || err2 != nil {
+			return c, answer, fmt.Sprintf("Line %d: Quantity and UnitAmount must be numbers", j+1)
+		}
+		amount := q.Mul(u).Round(2)
+		if l.LineAmount != "" {
+			la, err := decimal.NewFromString(string(l.LineAmount))
+			if err != nil || !la.Equal(amount) {
+				return c, answer, fmt.Sprintf("Line %d: LineAmount %s is not Quantity x UnitAmount (%s)", j+1, l.LineAmount, amount.StringFixed(2))
+			}
+		}
+		rate, known := taxRates[strings.ToUpper(l.TaxType)]
+		if l.TaxType != "" && !known {
+			return c, answer, fmt.Sprintf("Line %d: TaxType %s is not valid", j+1, l.TaxType)
+		}
+		sub = sub.Add(amount)
+		byRate[rate.String()] = byRate[rate.String()].Add(amount)
+		lines = append(lines, map[string]any{"LineItemID": newUUID(), "Description": l.Description, "Quantity": json.Number(q.String()),
+			"UnitAmount": json.Number(u.String()), "LineAmount": json.Number(amount.StringFixed(2)), "TaxType": l.TaxType, "AccountCode": l.AccountCode})
+	}
+	tax := decimal.Zero
+	for r, base := range byRate {
+		tax = tax.Add(base.Mul(decimal.RequireFromString(r)).Div(decimal.NewFromInt(100)).Round(2))
+	}
+	w.seq++
+	if number == "" {
+		prefix := "INV-"
+		if collection == "CreditNotes" {
+			prefix = "CN-"
+		}
+		number = prefix + "E" + strconv.Itoa(w.seq)
+	}
+	seen[number] = true
+	id := newUUID()
+	c = CreatedDocument{Collection: collection, ID: id, Number: number, Type: d.Type, Status: d.Status, ContactID: d.Contact.ContactID,
+		ContactName: d.Contact.Name, Currency: d.CurrencyCode, SubTotal: sub, TotalTax: tax, Total: sub.Add(tax)}
+	answer[idField], answer[numberField], answer["Status"], answer["LineItems"] = id, number, d.Status, lines
+	answer["SubTotal"], answer["TotalTax"], answer["Total"] = json.Number(sub.StringFixed(2)), json.Number(tax.StringFixed(2)), json.Number(sub.Add(tax).StringFixed(2))
+	answer["UpdatedDateUTC"] = fmt.Sprintf("/Date(%d+0000)/", now.UnixMilli())
+	return c, answer, ""
 }
 
 func numberLabel(collection string) string {

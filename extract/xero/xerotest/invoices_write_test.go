@@ -116,3 +116,66 @@ func TestWriteEndpointIdempotencyAndDuplicates(t *testing.T) {
 		t.Errorf("bad token: %d", code)
 	}
 }
+
+// One request creates several documents. With summarizeErrors=false a
+// document Xero refuses (here its number is taken by an invoice the
+// organisation already has) comes back with its validation errors and
+// the others are created; with errors summarised the request is refused
+// as a whole. A body over 3.5 MB is answered 413.
+func TestWriteEndpointBatchWithRefusedDocument(t *testing.T) {
+	existing := json.RawMessage(`{"Type":"ACCREC","InvoiceID":"x-1","InvoiceNumber":"TK-2026-0002","UpdatedDateUTC":"/Date(1552326816230+0000)/"}`)
+	s := NewWritableServer(Dataset{"Invoices": {existing}}, Options{}, WriteOptions{})
+	defer s.Close()
+	tok := writeTestToken(t, s)
+	doc := func(number string) string {
+		return `{"Type":"ACCREC","Contact":{"ContactID":"c1"},"Date":"2026-03-31","InvoiceNumber":"` + number + `","CurrencyCode":"EUR",
+"LineItems":[{"Description":"a","Quantity":"2","UnitAmount":"10","LineAmount":"20.00","TaxType":"OUTPUT"}]}`
+	}
+	batch := `{"Invoices":[` + doc("TK-2026-0001") + `,` + doc("TK-2026-0002") + `,` + doc("TK-2026-0003") + `]}`
+	if code, body := put(t, s, tok, "Invoices", "b0", batch); code != http.StatusBadRequest || !strings.Contains(body, "Invoice # must be unique: TK-2026-0002") {
+		t.Fatalf("summarised: %d %s", code, body)
+	}
+	if n := len(s.Created()); n != 0 {
+		t.Fatalf("a refused summarised request created %d documents", n)
+	}
+	code, body := put(t, s, tok, "Invoices?summarizeErrors=false", "b1", batch)
+	if code != http.StatusOK {
+		t.Fatalf("per document: %d %s", code, body)
+	}
+	var ans struct {
+		Invoices []struct {
+			InvoiceID, InvoiceNumber, StatusAttributeString string
+			HasErrors                                       bool
+			Total                                           json.Number
+			ValidationErrors                                []struct{ Message string }
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &ans); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, i := range ans.Invoices {
+		line := i.InvoiceNumber + " " + i.StatusAttributeString + " " + i.Total.String()
+		for _, v := range i.ValidationErrors {
+			line += " " + v.Message
+		}
+		if i.HasErrors != (i.InvoiceID == "") {
+			line += " (HasErrors disagrees with the id)"
+		}
+		got = append(got, line)
+	}
+	want := []string{"TK-2026-0001 OK 23.80", "TK-2026-0002 ERROR  Invoice # must be unique: TK-2026-0002 already exists", "TK-2026-0003 OK 23.80"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("answer:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if n := len(s.Created()); n != 2 {
+		t.Errorf("%d documents created, want 2", n)
+	}
+	if code, again := put(t, s, tok, "Invoices?summarizeErrors=false", "b1", batch); code != http.StatusOK || again != body || len(s.Created()) != 2 {
+		t.Errorf("replay: %d, same answer %t, %d documents", code, again == body, len(s.Created()))
+	}
+	big := `{"Invoices":[` + strings.Repeat(doc("TK-2026-0009")+",", MaxRequestBytes/len(doc("x"))+1) + doc("TK-2026-0009") + `]}`
+	if code, _ := put(t, s, tok, "Invoices?summarizeErrors=false", "b2", big); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a %d-byte request: %d, want 413", len(big), code)
+	}
+}
