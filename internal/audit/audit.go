@@ -77,39 +77,66 @@ var ErrNoActor = errors.New("audit: every change needs an actor (--by)")
 // primary key lets only one commit, and the other gets a conflict error
 // to retry on.
 func Append(ctx context.Context, tx *sql.Tx, now time.Time, e Entry) (Record, error) {
-	if strings.TrimSpace(e.Actor) == "" {
-		return Record{}, ErrNoActor
+	recs, err := AppendAll(ctx, tx, now, []Entry{e})
+	if err != nil {
+		return Record{}, err
 	}
-	r := Record{
-		TS: now.UTC().Truncate(time.Microsecond), Actor: e.Actor, Action: e.Action,
-		Entity: e.Entity, EntityID: e.EntityID, PrevHash: GenesisHash,
+	return recs[0], nil
+}
+
+// AppendAll adds entries to the log inside tx, in order and chained as
+// Append would add them one by one, with one read of the last record and
+// one insert (an export records every invoice of a batch).
+func AppendAll(ctx context.Context, tx *sql.Tx, now time.Time, entries []Entry) ([]Record, error) {
+	recs := make([]Record, len(entries))
+	for i, e := range entries {
+		if strings.TrimSpace(e.Actor) == "" {
+			return nil, ErrNoActor
+		}
+		r := Record{TS: now.UTC().Truncate(time.Microsecond), Actor: e.Actor, Action: e.Action, Entity: e.Entity, EntityID: e.EntityID}
+		var err error
+		if r.Before, err = jsonText(e.Before); err != nil {
+			return nil, fmt.Errorf("audit: %s %s %s: before: %w", e.Action, e.Entity, e.EntityID, err)
+		}
+		if r.After, err = jsonText(e.After); err != nil {
+			return nil, fmt.Errorf("audit: %s %s %s: after: %w", e.Action, e.Entity, e.EntityID, err)
+		}
+		if e.Reason != "" {
+			r.Reason = sql.NullString{String: e.Reason, Valid: true}
+		}
+		recs[i] = r
 	}
-	var err error
-	if r.Before, err = jsonText(e.Before); err != nil {
-		return Record{}, fmt.Errorf("audit: %s %s %s: before: %w", e.Action, e.Entity, e.EntityID, err)
-	}
-	if r.After, err = jsonText(e.After); err != nil {
-		return Record{}, fmt.Errorf("audit: %s %s %s: after: %w", e.Action, e.Entity, e.EntityID, err)
-	}
-	if e.Reason != "" {
-		r.Reason = sql.NullString{String: e.Reason, Valid: true}
+	if len(recs) == 0 {
+		return recs, nil
 	}
 	var last sql.NullInt64
 	var lastHash sql.NullString
 	if err := tx.QueryRowContext(ctx, sqlfiles.Query("audit_last")).Scan(&last, &lastHash); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return Record{}, fmt.Errorf("audit: read the last record: %w", err)
+		return nil, fmt.Errorf("audit: read the last record: %w", err)
 	}
-	r.Seq = 1
+	seq, prev := int64(1), GenesisHash
 	if last.Valid {
-		r.Seq = last.Int64 + 1
-		r.PrevHash = lastHash.String
+		seq, prev = last.Int64+1, lastHash.String
 	}
-	r.Hash = Hash(r)
-	if _, err := tx.ExecContext(ctx, sqlfiles.Query("audit_append"), r.Seq, r.TS, r.Actor, r.Action, r.Entity, r.EntityID,
-		r.Before, r.After, r.Reason, r.PrevHash, r.Hash); err != nil {
-		return Record{}, fmt.Errorf("audit: append record %d: %w", r.Seq, err)
+	const cols = 11
+	values := make([]string, len(recs))
+	args := make([]any, 0, cols*len(recs))
+	for i := range recs {
+		r := &recs[i]
+		r.Seq, r.PrevHash = seq+int64(i), prev
+		r.Hash = Hash(*r)
+		prev = r.Hash
+		ph := make([]string, cols)
+		for j := range ph {
+			ph[j] = fmt.Sprintf("$%d", i*cols+j+1)
+		}
+		values[i] = "(" + strings.Join(ph, ", ") + ")"
+		args = append(args, r.Seq, r.TS, r.Actor, r.Action, r.Entity, r.EntityID, r.Before, r.After, r.Reason, r.PrevHash, r.Hash)
 	}
-	return r, nil
+	if _, err := tx.ExecContext(ctx, sqlfiles.Query("audit_append")+"\n"+strings.Join(values, ",\n"), args...); err != nil {
+		return nil, fmt.Errorf("audit: append records %d to %d: %w", seq, seq+int64(len(recs))-1, err)
+	}
+	return recs, nil
 }
 
 func jsonText(v any) (sql.NullString, error) {

@@ -88,3 +88,44 @@ func TestChainAndTampering(t *testing.T) {
 		t.Errorf("entry without actor: %v", err)
 	}
 }
+
+// AppendAll stores several records in one call chained exactly as one
+// Append after another would: the log verifies, the seqs follow the last
+// record, and each stored record hashes to what AppendAll returned.
+func TestAppendAllChainsLikeAppend(t *testing.T) {
+	ctx := context.Background()
+	wh, err := warehouse.Open(ctx, filepath.Join(t.TempDir(), "a.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wh.Close()
+	first := appendAll(t, wh.DB, Entry{Actor: "anna", Action: "run_created", Entity: "billing_run", EntityID: "BR-1"})
+	tx, err := wh.DB.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 4, 2, 9, 0, 0, 0, time.UTC)
+	recs, err := AppendAll(ctx, tx, at, []Entry{
+		{Actor: "dora", Action: "invoice_exported", Entity: "billing_invoice", EntityID: "BR-1/I1", After: map[string]string{"number": "TK-2026-0001"}},
+		{Actor: "dora", Action: "invoice_exported", Entity: "billing_invoice", EntityID: "BR-1/I2", After: map[string]string{"number": "TK-2026-0002"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if recs[0].Seq != 2 || recs[1].Seq != 3 || recs[0].PrevHash != first[0].Hash || recs[1].PrevHash != recs[0].Hash {
+		t.Fatalf("chain: %+v after %+v", recs, first[0])
+	}
+	stored, err := Load(ctx, wh.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 3 || stored[2].Hash != recs[1].Hash || Hash(stored[2]) != recs[1].Hash || stored[1].EntityID != "BR-1/I1" {
+		t.Errorf("stored: %+v", stored)
+	}
+	if res, err := Verify(ctx, wh.DB); err != nil || res.Problem != nil || res.Records != 3 {
+		t.Errorf("verify: %+v %v", res, err)
+	}
+}

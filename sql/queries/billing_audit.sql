@@ -2,8 +2,9 @@
 SELECT seq, hash FROM audit.log ORDER BY seq DESC LIMIT 1;
 
 -- name: audit_append
+-- audit.AppendAll adds one ($1, ..., $11) row of values per record.
 INSERT INTO audit.log (seq, ts, actor, action, entity, entity_id, before, after, reason, prev_hash, hash)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11);
+VALUES
 
 -- name: audit_all
 SELECT seq, ts, actor, action, entity, entity_id, before, after, reason, prev_hash, hash
