@@ -23,32 +23,57 @@ const (
 	TargetXLSX = "xlsx"
 )
 
-// InvoiceSender creates one document of a run in the accounting system and
-// returns its id there. It is given the invoice with its number and
-// idempotency key already assigned and persisted; a sender must use that
-// key for every attempt so that a retry never creates a second document.
+// InvoiceSender creates a run's documents in an accounting system, in
+// batches: one request creates several documents.
 type InvoiceSender interface {
-	Send(ctx context.Context, run *Run, inv Invoice) (externalID string, err error)
+	// Batches splits invs, in their order, into the requests that carry
+	// them. The split must depend on the invoices alone: a resumed export
+	// sends what is left in the same requests, with the same keys.
+	Batches(run *Run, invs []Invoice) ([][]Invoice, error)
+	// Send creates a batch with the idempotency key, which the same
+	// batch always gets (batchKey), and answers for each invoice in order.
+	// An error means the request as a whole failed and nothing of it can
+	// be taken as created.
+	Send(ctx context.Context, run *Run, batch []Invoice, key string) ([]Sent, error)
+}
+
+// Sent is the answer for one document of a batch: the id the accounting
+// system gave it, or why it refused it.
+type Sent struct {
+	ExternalID string
+	Refused    string
+}
+
+// Refusal is a document the accounting system refused, and why.
+type Refusal struct {
+	InvoiceID, Number, Customer, Reason string
 }
 
 // ExportResult says what an export did.
 type ExportResult struct {
 	Run *Run
 	// Exported are the invoice ids created by this call; Skipped those
-	// exported before (a resumed export) or without lines.
+	// exported before (a resumed export) or without lines; Refused those
+	// the accounting system refused (the run stays approved).
 	Exported []string
 	Skipped  []string
+	Refused  []Refusal
+	// Requests is how many requests the export sent.
+	Requests int
 	// MarkedBilled is false for a file written from a run exported before.
 	MarkedBilled bool
 }
 
-// ExportToAccounting exports an approved run through sender, invoice by
-// invoice. Numbers and idempotency keys are assigned and committed before
-// the first attempt; each invoice's work is marked billed in the same
-// transaction that records that the invoice was created, and the run
-// becomes exported with the last one. An export that failed half-way is
-// resumed by calling again: invoices already created are skipped, the
-// others retried with their keys.
+// ExportToAccounting exports an approved run through sender, in batches.
+// Numbers and idempotency keys are assigned and committed before the
+// first attempt; the invoices a batch created are recorded, and their
+// work marked billed, in one transaction after its answer, and the run
+// becomes exported with the last one. A batch whose request failed is
+// not recorded and stops the export; a document the accounting system
+// refused is reported and the other batches still go. Calling again
+// resumes: invoices already created are skipped, the others sent in the
+// same batches with the same keys (a batch that was answered but not
+// recorded is answered again, and nothing is created twice).
 func ExportToAccounting(ctx context.Context, db *sql.DB, s Settings, runID string, sender InvoiceSender, by string, clock func() time.Time) (*ExportResult, error) {
 	if strings.TrimSpace(by) == "" {
 		return nil, audit.ErrNoActor
@@ -61,27 +86,81 @@ func ExportToAccounting(ctx context.Context, db *sql.DB, s Settings, runID strin
 	if r.Status == StatusExported {
 		return nil, fmt.Errorf("billing: export %s: %w: the run was exported to %s on %s", runID, ErrStatus, r.ExportTarget, r.ExportedAt.Format(time.DateOnly))
 	}
+	var pending []Invoice
 	for _, inv := range r.Invoices {
 		if !inv.ExportedAt.IsZero() || len(inv.Lines) == 0 {
 			res.Skipped = append(res.Skipped, inv.ID)
 			continue
 		}
-		ext, err := sender.Send(ctx, r, inv)
+		pending = append(pending, inv)
+	}
+	batches, err := sender.Batches(r, pending)
+	if err != nil {
+		return nil, fmt.Errorf("billing: export %s: %w", runID, err)
+	}
+	for _, batch := range batches {
+		what := "invoice " + batch[0].Number + " (" + batch[0].Customer + ")"
+		if len(batch) > 1 {
+			what = fmt.Sprintf("invoices %s to %s", batch[0].Number, batch[len(batch)-1].Number)
+		}
+		sent, err := sender.Send(ctx, r, batch, batchKey(batch))
+		res.Requests++
+		if err == nil && len(sent) != len(batch) {
+			err = fmt.Errorf("%d answers for %d documents", len(sent), len(batch))
+		}
 		if err != nil {
-			return res, fmt.Errorf("billing: export %s: invoice %s (%s, %s): %w; nothing of it is marked billed: run the export again to resume with the same idempotency key",
-				runID, inv.Number, inv.Customer, inv.ID, err)
+			return res, fmt.Errorf("billing: export %s: %s: %w; nothing of it is marked billed: run the export again to resume with the same idempotency key",
+				runID, what, err)
 		}
-		if err := markExported(ctx, db, r, []Invoice{inv}, ext, by, clock); err != nil {
-			return res, fmt.Errorf("billing: export %s: invoice %s was created in the accounting system as %s but recording it failed: %w; run the export again (the same idempotency key returns the same document)",
-				runID, inv.Number, ext, err)
+		var created []Invoice
+		var ids []string
+		for i, sd := range sent {
+			if sd.Refused != "" {
+				res.Refused = append(res.Refused, Refusal{InvoiceID: batch[i].ID, Number: batch[i].Number, Customer: batch[i].Customer, Reason: sd.Refused})
+				continue
+			}
+			created, ids = append(created, batch[i]), append(ids, sd.ExternalID)
 		}
-		res.Exported = append(res.Exported, inv.ID)
+		if err := markExported(ctx, db, r, created, ids, by, clock); err != nil {
+			return res, fmt.Errorf("billing: export %s: %s were created in the accounting system but recording them failed: %w; run the export again (the same idempotency key returns the same documents)",
+				runID, what, err)
+		}
+		for _, inv := range created {
+			res.Exported = append(res.Exported, inv.ID)
+		}
+	}
+	if len(res.Refused) > 0 {
+		var why []string
+		for _, f := range res.Refused {
+			why = append(why, fmt.Sprintf("%s (%s): %s", f.Number, f.Customer, f.Reason))
+		}
+		res.Run, err = LoadRun(ctx, db, runID)
+		if err != nil {
+			return res, err
+		}
+		return res, fmt.Errorf("billing: export %s: the accounting system refused %d document(s), %s; the other %d were created and their work marked billed. Remove the cause and run the export again: the run stays approved until every invoice is created",
+			runID, len(res.Refused), strings.Join(why, "; "), len(res.Exported))
 	}
 	if err := finishExport(ctx, db, r, TargetXero, "", "", by, clock); err != nil {
 		return res, err
 	}
 	res.Run, err = LoadRun(ctx, db, runID)
 	return res, err
+}
+
+// batchKey is the idempotency key of a batch: a single invoice's own key,
+// or a hash of its invoices' keys in order. The keys are committed before
+// the first attempt and a batch is the same whenever it is sent, so its
+// key is too.
+func batchKey(batch []Invoice) string {
+	if len(batch) == 1 {
+		return batch[0].IdempotencyKey
+	}
+	h := sha256.New()
+	for _, inv := range batch {
+		h.Write([]byte(inv.IdempotencyKey + "|"))
+	}
+	return "takt-b-" + hex.EncodeToString(h.Sum(nil))[:40]
 }
 
 // ExportToFile writes an approved run as CSV or XLSX to path. The first
@@ -142,7 +221,7 @@ func ExportToFile(ctx context.Context, db *sql.DB, s Settings, runID, target, pa
 		withLines = append(withLines, inv)
 		res.Exported = append(res.Exported, inv.ID)
 	}
-	if err := markExported(ctx, db, r, withLines, "", by, clock); err != nil {
+	if err := markExported(ctx, db, r, withLines, nil, by, clock); err != nil {
 		return nil, fmt.Errorf("billing: export %s: the file %s was written but recording the export failed: %w; nothing is marked billed, export again", runID, path, err)
 	}
 	if err := finishExport(ctx, db, r, target, path, sum, by, clock); err != nil {
@@ -174,33 +253,43 @@ func reserve(ctx context.Context, db *sql.DB, s Settings, runID, target, by stri
 		return nil, fmt.Errorf("billing: export %s: %w: the run is %s; only an approved run is exported (`takt billing-run approve`)", runID, ErrStatus, r.Status)
 	}
 	t := now(clock)
+	year := r.InvoiceDate.Year()
+	var seq int
+	if err := tx.QueryRowContext(ctx, sqlfiles.Query("billing_next_number"), year).Scan(&seq); err != nil {
+		return nil, err
+	}
 	var assigned []map[string]string
+	var ids, numbers, keys, payloads []string
+	var seqs []int64
 	for i := range r.Invoices {
 		inv := &r.Invoices[i]
 		if inv.Number != "" || len(inv.Lines) == 0 {
 			continue
 		}
-		year := r.InvoiceDate.Year()
-		var seq int
-		if err := tx.QueryRowContext(ctx, sqlfiles.Query("billing_next_number"), year).Scan(&seq); err != nil {
-			return nil, err
-		}
 		prefix := strings.ReplaceAll(s.NumberPrefix, "{year}", strconv.Itoa(year))
 		if inv.DocType == DocCreditNote {
-			prefix = strings.ReplaceAll(strings.ReplaceAll(s.NumberPrefix, "{year}", strconv.Itoa(year)), "TK-", "TK-CN-")
+			prefix = strings.ReplaceAll(prefix, "TK-", "TK-CN-")
 		}
 		inv.Number = fmt.Sprintf("%s%04d", prefix, seq)
 		key := sha256.Sum256([]byte(r.ID + "|" + inv.ID + "|" + inv.Number))
 		inv.IdempotencyKey = "takt-" + hex.EncodeToString(key[:])[:40]
 		payload := sha256.Sum256([]byte(contentHash(&Run{ID: r.ID, Invoices: []Invoice{*inv}})))
-		if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_number"), inv.Number, year, seq, r.ID, inv.ID, t); err != nil {
-			return nil, fmt.Errorf("billing: export %s: number %s: %w", runID, inv.Number, err)
+		ids, numbers, keys = append(ids, inv.ID), append(numbers, inv.Number), append(keys, inv.IdempotencyKey)
+		payloads, seqs = append(payloads, hex.EncodeToString(payload[:])), append(seqs, int64(seq))
+		assigned = append(assigned, map[string]string{"invoice_id": inv.ID, "number": inv.Number, "idempotency_key": inv.IdempotencyKey})
+		seq++
+	}
+	if len(ids) > 0 {
+		if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_numbers"), year, r.ID, t, numbers, seqs, ids); err != nil {
+			return nil, fmt.Errorf("billing: export %s: numbers %s to %s: %w", runID, numbers[0], numbers[len(numbers)-1], err)
 		}
-		if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_set_number"), r.ID, inv.ID, inv.Number, inv.IdempotencyKey,
-			hex.EncodeToString(payload[:])); err != nil {
+		res, err := tx.ExecContext(ctx, sqlfiles.Query("billing_set_numbers"), r.ID, ids, numbers, keys, payloads)
+		if err != nil {
 			return nil, err
 		}
-		assigned = append(assigned, map[string]string{"invoice_id": inv.ID, "number": inv.Number, "idempotency_key": inv.IdempotencyKey})
+		if n, _ := res.RowsAffected(); n != int64(len(ids)) {
+			return nil, fmt.Errorf("billing: export %s: %d of %d invoices took their numbers: another export of the run is running; run the export again", runID, n, len(ids))
+		}
 	}
 	if len(assigned) > 0 {
 		if _, err := audit.Append(ctx, tx, t, audit.Entry{Actor: by, Action: "export_started", Entity: "billing_run", EntityID: r.ID,
@@ -214,12 +303,15 @@ func reserve(ctx context.Context, db *sql.DB, s Settings, runID, target, by stri
 	return LoadRun(ctx, db, runID)
 }
 
-// markExported records that invoices were created (externalID for a
-// single invoice sent to an API) and, in the same transaction, marks the
-// work they bill as billed in the ledger: invoices add what they bill,
-// write-off proposals close what they write off, credit notes subtract
-// what they credit and release it once.
-func markExported(ctx context.Context, db *sql.DB, r *Run, invs []Invoice, externalID, by string, clock func() time.Time) error {
+// markExported records that invoices were created (externalIDs: each
+// one's id in the accounting system, nil for a file) and, in the same
+// transaction, marks the work they bill as billed in the ledger: invoices
+// add what they bill, write-off proposals close what they write off,
+// credit notes subtract what they credit and release it once.
+func markExported(ctx context.Context, db *sql.DB, r *Run, invs []Invoice, externalIDs []string, by string, clock func() time.Time) error {
+	if len(invs) == 0 {
+		return nil
+	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
@@ -231,21 +323,29 @@ func markExported(ctx context.Context, db *sql.DB, r *Run, invs []Invoice, exter
 	}
 	defer tx.Rollback()
 	t := now(clock)
+	ids := make([]string, len(invs))
+	ext := make([]string, len(invs))
+	entries := make([]audit.Entry, len(invs))
 	var lr ledgerRows
-	for _, inv := range invs {
-		res, err := tx.ExecContext(ctx, sqlfiles.Query("billing_set_exported"), r.ID, inv.ID, nullString(externalID), t)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return fmt.Errorf("invoice %s is already recorded as exported", inv.ID)
+	for i, inv := range invs {
+		ids[i] = inv.ID
+		if externalIDs != nil {
+			ext[i] = externalIDs[i]
 		}
 		lr.add(r, inv, append(append([]Line{}, inv.Lines...), inv.WriteOffs...), t)
-		if _, err := audit.Append(ctx, tx, t, audit.Entry{Actor: by, Action: "invoice_exported", Entity: "billing_invoice", EntityID: r.ID + "/" + inv.ID,
-			After: map[string]string{"number": inv.Number, "external_id": externalID, "gross": inv.Gross.StringFixed(2), "currency": inv.Currency,
-				"doc_type": inv.DocType}}); err != nil {
-			return err
-		}
+		entries[i] = audit.Entry{Actor: by, Action: "invoice_exported", Entity: "billing_invoice", EntityID: r.ID + "/" + inv.ID,
+			After: map[string]string{"number": inv.Number, "external_id": ext[i], "gross": inv.Gross.StringFixed(2), "currency": inv.Currency,
+				"doc_type": inv.DocType}}
+	}
+	res, err := tx.ExecContext(ctx, sqlfiles.Query("billing_set_exported"), r.ID, t, ids, ext)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != int64(len(invs)) {
+		return fmt.Errorf("%d of the %d invoices are already recorded as exported", int64(len(invs))-n, len(invs))
+	}
+	if _, err := audit.AppendAll(ctx, tx, t, entries); err != nil {
+		return err
 	}
 	if err := lr.write(ctx, conn); err != nil {
 		return err

@@ -4,6 +4,7 @@ package reconcile
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -98,9 +99,11 @@ func TestRunLifecycleAndXeroExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One request carries the five invoices; its answer is lost once.
 	created := srv.Created()
-	if len(created) != 5 || srv.Stalls() != 1 || srv.Writes() != 6 {
-		t.Fatalf("Xero holds %d documents after %d writes (%d stalled); want 5 after 6 writes, 1 stalled", len(created), srv.Writes(), srv.Stalls())
+	if len(created) != 5 || srv.Stalls() != 1 || srv.Writes() != 2 || res.Requests != 1 {
+		t.Fatalf("Xero holds %d documents after %d writes (%d stalled, %d requests); want 5 after 2 writes, 1 stalled, 1 request",
+			len(created), srv.Writes(), srv.Stalls(), res.Requests)
 	}
 	var got []string
 	for _, c := range created {
@@ -160,9 +163,10 @@ func TestRunLifecycleAndXeroExport(t *testing.T) {
 	})
 }
 
-// A document whose answer is lost and that Xero never saw (the server is
-// down) leaves nothing billed; the resumed export sends it with the same
-// key.
+// A request whose answer is lost and that Xero never saw (the server is
+// down) leaves nothing of its batch billed; the batches answered before
+// stay recorded, and the resumed export sends the rest in the same
+// batches with the same keys.
 func TestExportFailureMarksNothingBilled(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -172,13 +176,16 @@ func TestExportFailureMarksNothingBilled(t *testing.T) {
 	if _, err := ApproveRun(ctx, w.DB, s, run.ID, "bert", clock()); err != nil {
 		t.Fatal(err)
 	}
-	failing := senderFunc(func(ctx context.Context, r *Run, inv Invoice) (string, error) {
-		if inv.Position == 3 {
-			return "", errors.New("connection refused")
+	var failedKey string
+	failing := batchSender{size: 2, send: func(batch []Invoice, key string) ([]Sent, error) {
+		if batch[0].Position == 3 {
+			failedKey = key
+			return nil, errors.New("connection refused")
 		}
-		return "X-" + inv.Number, nil
-	})
-	if _, err := ExportToAccounting(ctx, w.DB, s, run.ID, failing, "bert", clock()); err == nil || !strings.Contains(err.Error(), "nothing of it is marked billed") {
+		return sentAll(batch), nil
+	}}
+	if _, err := ExportToAccounting(ctx, w.DB, s, run.ID, failing, "bert", clock()); err == nil ||
+		!strings.Contains(err.Error(), "invoices TK-2026-0003 to TK-2026-0004: connection refused; nothing of it is marked billed") {
 		t.Fatalf("export: %v", err)
 	}
 	got := queryStrings(t, w, `SELECT DISTINCT invoice_number FROM billing.ledger ORDER BY 1`)
@@ -189,25 +196,104 @@ func TestExportFailureMarksNothingBilled(t *testing.T) {
 	if r.Status != StatusApproved || r.Invoices[2].Number != "TK-2026-0003" || r.Invoices[2].IdempotencyKey == "" {
 		t.Errorf("after the failure: %s %s %q", r.Status, r.Invoices[2].Number, r.Invoices[2].IdempotencyKey)
 	}
-	key := r.Invoices[2].IdempotencyKey
-	var keys []string
-	resumed := senderFunc(func(ctx context.Context, r *Run, inv Invoice) (string, error) {
-		keys = append(keys, inv.IdempotencyKey)
-		return "X-" + inv.Number, nil
-	})
+	var keys, numbers []string
+	resumed := batchSender{size: 2, send: func(batch []Invoice, key string) ([]Sent, error) {
+		keys = append(keys, key)
+		for _, inv := range batch {
+			numbers = append(numbers, inv.Number)
+		}
+		return sentAll(batch), nil
+	}}
 	res, err := ExportToAccounting(ctx, w.DB, s, run.ID, resumed, "bert", clock())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(keys) != 3 || keys[0] != key || len(res.Skipped) != 2 || res.Run.Status != StatusExported {
-		t.Errorf("resumed export: keys %v (want %s first), skipped %v, %s", keys, key, res.Skipped, res.Run.Status)
+	if len(keys) != 2 || keys[0] != failedKey || strings.Join(numbers, ",") != "TK-2026-0003,TK-2026-0004,TK-2026-0005" ||
+		len(res.Skipped) != 2 || res.Run.Status != StatusExported {
+		t.Errorf("resumed export: keys %v (want %s first), sent %v, skipped %v, %s", keys, failedKey, numbers, res.Skipped, res.Run.Status)
+	}
+	// A batch of one goes with the invoice's own key.
+	if r.Invoices[4].IdempotencyKey != keys[1] {
+		t.Errorf("the last batch went with key %s, not the invoice's %s", keys[1], r.Invoices[4].IdempotencyKey)
 	}
 }
 
-type senderFunc func(ctx context.Context, r *Run, inv Invoice) (string, error)
+// A document Xero refuses (an invoice the organisation already has took
+// its number) is reported with Xero's reason; the others of its request
+// are created and billed, the run stays approved, and once the cause is
+// gone the resumed export sends only that document.
+func TestExportRefusedDocumentIsReported(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := billingScenario(t)
+	s := testSettings()
+	run := createScenarioRun(t, w, "anna")
+	if _, err := ApproveRun(ctx, w.DB, s, run.ID, "bert", clock()); err != nil {
+		t.Fatal(err)
+	}
+	taken := json.RawMessage(`{"Type":"ACCREC","InvoiceID":"x-1","InvoiceNumber":"TK-2026-0003","UpdatedDateUTC":"/Date(1552326816230+0000)/"}`)
+	srv := xerotest.NewWritableServer(xerotest.Dataset{"Invoices": {taken}}, xerotest.Options{}, xerotest.WriteOptions{})
+	defer srv.Close()
+	res, err := ExportToAccounting(ctx, w.DB, s, run.ID, testXeroSender(t, srv.URL, srv.TokenURL()), "dora", clock())
+	if err == nil || !strings.Contains(err.Error(), "refused 1 document(s), TK-2026-0003 (Charlie SAS): Invoice # must be unique: TK-2026-0003 already exists; the other 4 were created") {
+		t.Fatalf("export: %v", err)
+	}
+	if len(srv.Created()) != 4 || srv.Writes() != 1 || res.Run.Status != StatusApproved || len(res.Refused) != 1 || res.Refused[0].Number != "TK-2026-0003" {
+		t.Fatalf("%d created in %d writes; run %s; refused %+v", len(srv.Created()), srv.Writes(), res.Run.Status, res.Refused)
+	}
+	got := queryStrings(t, w, `SELECT DISTINCT invoice_number FROM billing.ledger ORDER BY 1`)
+	if strings.Join(got, ",") != "TK-2026-0001,TK-2026-0002,TK-2026-0004,TK-2026-0005" {
+		t.Errorf("billed after the refusal: %v", got)
+	}
+	// The organisation's own invoice was renumbered: the number is free.
+	fixed := xerotest.NewWritableServer(xerotest.Dataset{}, xerotest.Options{}, xerotest.WriteOptions{})
+	defer fixed.Close()
+	res, err = ExportToAccounting(ctx, w.DB, s, run.ID, testXeroSender(t, fixed.URL, fixed.TokenURL()), "dora", clock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := fixed.Created(); len(c) != 1 || c[0].Number != "TK-2026-0003" || res.Run.Status != StatusExported || len(res.Skipped) != 4 {
+		t.Errorf("resumed: created %+v, run %s, skipped %d", c, res.Run.Status, len(res.Skipped))
+	}
+}
 
-func (f senderFunc) Send(ctx context.Context, r *Run, inv Invoice) (string, error) {
-	return f(ctx, r, inv)
+func testXeroSender(t *testing.T, url, tokenURL string) XeroSender {
+	t.Helper()
+	sender, err := xero.NewSender(xero.Config{BaseURL: url, TokenURL: tokenURL, ClientID: xerotest.DefaultClientID,
+		ClientSecret: xerotest.DefaultClientSecret, TenantID: xerotest.DefaultTenantID, HTTP: httpapi.New(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return XeroSender{Sender: sender, Accounts: DefaultXeroAccounts}
+}
+
+// batchSender is an InvoiceSender whose requests carry up to size
+// documents each; send answers a request.
+type batchSender struct {
+	size int
+	send func(batch []Invoice, key string) ([]Sent, error)
+}
+
+func (b batchSender) Batches(r *Run, invs []Invoice) ([][]Invoice, error) {
+	var out [][]Invoice
+	for len(invs) > 0 {
+		n := min(b.size, len(invs))
+		out, invs = append(out, invs[:n]), invs[n:]
+	}
+	return out, nil
+}
+
+func (b batchSender) Send(ctx context.Context, r *Run, batch []Invoice, key string) ([]Sent, error) {
+	return b.send(batch, key)
+}
+
+// sentAll answers every invoice of a batch as created.
+func sentAll(batch []Invoice) []Sent {
+	out := make([]Sent, len(batch))
+	for i, inv := range batch {
+		out[i] = Sent{ExternalID: "X-" + inv.Number}
+	}
+	return out
 }
 
 func exportCSV(t *testing.T, w *rawtest.Warehouse, runID, approver string) string {

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"strings"
 
 	"github.com/takt-billing/takt/extract/xero"
 )
@@ -29,13 +30,41 @@ type XeroSender struct {
 	Accounts XeroAccounts
 }
 
-// Send creates inv as a draft in Xero with its idempotency key.
-func (x XeroSender) Send(ctx context.Context, run *Run, inv Invoice) (string, error) {
-	created, err := x.Sender.Put(ctx, XeroDocument(run, inv, x.Accounts), inv.IdempotencyKey)
-	if err != nil {
-		return "", err
+// Batches splits invs into Xero's requests (xero.Batches): consecutive
+// documents of one type, up to 50 and 3.5 MB each.
+func (x XeroSender) Batches(run *Run, invs []Invoice) ([][]Invoice, error) {
+	docs := make([]xero.DraftDocument, len(invs))
+	for i, inv := range invs {
+		docs[i] = XeroDocument(run, inv, x.Accounts)
 	}
-	return created.ID, nil
+	split, err := xero.Batches(docs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]Invoice, 0, len(split))
+	at := 0
+	for _, b := range split {
+		out = append(out, invs[at:at+len(b)])
+		at += len(b)
+	}
+	return out, nil
+}
+
+// Send creates a batch as drafts in Xero in one request with key.
+func (x XeroSender) Send(ctx context.Context, run *Run, batch []Invoice, key string) ([]Sent, error) {
+	docs := make([]xero.DraftDocument, len(batch))
+	for i, inv := range batch {
+		docs[i] = XeroDocument(run, inv, x.Accounts)
+	}
+	res, err := x.Sender.Put(ctx, docs, key)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Sent, len(res))
+	for i, r := range res {
+		out[i] = Sent{ExternalID: r.ID, Refused: strings.Join(r.Refused, "; ")}
+	}
+	return out, nil
 }
 
 // XeroDocument maps an invoice of a run to the draft Xero creates: its

@@ -367,10 +367,13 @@ func newBillingExportCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export RUN --by USER [--to xero|csv|xlsx] [--out FILE]",
 		Short: "Export an approved run: as Xero drafts (idempotent), or as a CSV or XLSX file",
-		Long: `Export an approved run. --to xero creates each invoice as a draft in Xero
-with an Idempotency-Key that is saved before the first attempt: running the
-export again after a timeout or failure resumes it and never creates an
-invoice twice. --to csv or xlsx writes a file for accounting (--out,
+		Long: `Export an approved run. --to xero creates the invoices as drafts in Xero, up
+to 50 in a request (Xero allows 60 requests a minute), each request with an
+Idempotency-Key derived from keys saved before the first attempt: running
+the export again after a timeout or failure resumes it and never creates an
+invoice twice. An invoice Xero refuses is reported with Xero's reason while
+the others are created; the run stays approved until every invoice is in
+Xero. --to csv or xlsx writes a file for accounting (--out,
 default <run>.csv/.xlsx beside the warehouse). The work is marked billed in
 the same step that records the successful export, never before. A file of
 an exported run can be written again at any time; it marks nothing.`,
@@ -415,6 +418,9 @@ an exported run can be written again at any time; it marks nothing.`,
 			}
 			fmt.Fprintf(g.stdout, "%s exported to %s: %d invoice(s) created, %d skipped; work marked billed: %t\n",
 				args[0], to, len(res.Exported), len(res.Skipped), res.MarkedBilled)
+			if res.Requests > 0 {
+				fmt.Fprintf(g.stdout, "%d request(s) to Xero\n", res.Requests)
+			}
 			if out != "" {
 				fmt.Fprintf(g.stdout, "File %s\n", out)
 			}

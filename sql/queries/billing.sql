@@ -312,15 +312,27 @@ INSERT INTO billing.deferrals (item_key, run_id, not_before) VALUES ($1, $2, $3)
 -- name: billing_next_number
 SELECT coalesce(max(seq), 0) + 1 FROM billing.numbers WHERE year = $1;
 
--- name: billing_insert_number
-INSERT INTO billing.numbers (invoice_number, year, seq, run_id, invoice_id, assigned_at) VALUES ($1, $2, $3, $4, $5, $6);
+-- name: billing_insert_numbers
+-- The numbers given to a run's invoices at once: $1 year, $2 run, $3
+-- time; $4 numbers, $5 their seqs, $6 the invoice ids (lists in one
+-- order).
+INSERT INTO billing.numbers (invoice_number, year, seq, run_id, invoice_id, assigned_at)
+SELECT unnest($4::VARCHAR[]), $1, unnest($5::INTEGER[]), $2, unnest($6::VARCHAR[]), $3;
 
--- name: billing_set_number
-UPDATE billing.invoices SET invoice_number = $3, idempotency_key = $4, export_payload_hash = $5
-WHERE run_id = $1 AND invoice_id = $2 AND invoice_number IS NULL;
+-- name: billing_set_numbers
+-- $1 run; $2 invoice ids, $3 numbers, $4 idempotency keys, $5 payload
+-- hashes (lists in one order).
+UPDATE billing.invoices i SET invoice_number = m.number, idempotency_key = m.key, export_payload_hash = m.payload
+FROM (SELECT unnest($2::VARCHAR[]) AS invoice_id, unnest($3::VARCHAR[]) AS number, unnest($4::VARCHAR[]) AS key,
+             unnest($5::VARCHAR[]) AS payload) m
+WHERE i.run_id = $1 AND i.invoice_id = m.invoice_id AND i.invoice_number IS NULL;
 
 -- name: billing_set_exported
-UPDATE billing.invoices SET xero_invoice_id = $3, exported_at = $4 WHERE run_id = $1 AND invoice_id = $2 AND exported_at IS NULL;
+-- $1 run, $2 time; $3 invoice ids, $4 their ids in the accounting system
+-- ('' for none), in one order.
+UPDATE billing.invoices i SET xero_invoice_id = nullif(m.external_id, ''), exported_at = $2
+FROM (SELECT unnest($3::VARCHAR[]) AS invoice_id, unnest($4::VARCHAR[]) AS external_id) m
+WHERE i.run_id = $1 AND i.invoice_id = m.invoice_id AND i.exported_at IS NULL;
 
 -- name: billing_insert_ledger
 -- The ledger rows appended by reconcile.appendRows (decimals and dates as
