@@ -9,9 +9,12 @@
 // It generates the firm straight into the raw tables of a fresh warehouse
 // (SQL inside DuckDB, no HTTP), builds staging and core once, then, each
 // phase in a process of its own so that peak memory (VmHWM) is the
-// phase's: rebuilds the reconcile models (unbilled work, exceptions),
-// writes them to the database file (a CHECKPOINT, counted with them) and
-// creates a draft run of the last month (-explain DIR keeps DuckDB's
+// phase's: on a copy of the generated warehouse (so that every run
+// measures the same state), rebuilds the reconcile models (unbilled work,
+// exceptions), writes them to the database file (a CHECKPOINT, counted
+// with them), creates a draft run of the last month and discards it, then
+// creates it again, approves it, exports it to Xero (the emulator, on
+// 127.0.0.1) and writes it as CSV and XLSX (-explain DIR keeps DuckDB's
 // profile of each model and of the run's main queries, -cpuprofile FILE a
 // Go CPU profile of the phase); with -pg it copies the core
 // tables into a throwaway PostgreSQL cluster (initdb and pg_ctl from
@@ -25,8 +28,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,8 +45,10 @@ import (
 	"github.com/takt-billing/takt/extract"
 	"github.com/takt-billing/takt/extract/files"
 	"github.com/takt-billing/takt/extract/harvest"
+	"github.com/takt-billing/takt/extract/httpapi"
 	"github.com/takt-billing/takt/extract/hubspot"
 	"github.com/takt-billing/takt/extract/xero"
+	"github.com/takt-billing/takt/extract/xero/xerotest"
 	"github.com/takt-billing/takt/internal/warehouse"
 	"github.com/takt-billing/takt/load"
 	"github.com/takt-billing/takt/reconcile"
@@ -107,7 +115,20 @@ func run(ctx context.Context, o options) error {
 	if o.dir == "" {
 		return fmt.Errorf("-phase %s needs -dir", o.phase)
 	}
-	wh, err := warehouse.Open(ctx, filepath.Join(o.dir, "bench.duckdb"), warehouse.Options{Threads: o.threads, MemoryLimit: o.memory})
+	file := filepath.Join(o.dir, "bench.duckdb")
+	if o.phase == "reconcile" {
+		// The phase exports a run, which cannot be undone: it works on a
+		// copy of the generated warehouse, so every run of the phase
+		// measures the same state.
+		scratch := filepath.Join(o.dir, "bench_scratch.duckdb")
+		if err := copyWarehouse(file, scratch); err != nil {
+			return err
+		}
+		defer os.Remove(scratch)
+		defer os.Remove(scratch + ".wal")
+		file = scratch
+	}
+	wh, err := warehouse.Open(ctx, file, warehouse.Options{Threads: o.threads, MemoryLimit: o.memory})
 	if err != nil {
 		return err
 	}
@@ -121,6 +142,40 @@ func run(ctx context.Context, o options) error {
 		return pgPhase(ctx, wh, o)
 	}
 	return fmt.Errorf("-phase %q: expected all, generate, reconcile or pg", o.phase)
+}
+
+// copyWarehouse copies a closed warehouse file (and its WAL, if any) and
+// syncs the copy to disk.
+func copyWarehouse(from, to string) error {
+	for _, suffix := range []string{"", ".wal"} {
+		_ = os.Remove(to + suffix)
+		src, err := os.Open(from + suffix)
+		if suffix != "" && errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		dst, err := os.Create(to + suffix)
+		if err != nil {
+			src.Close()
+			return err
+		}
+		_, err = io.Copy(dst, src)
+		if err == nil {
+			// On disk before the clock starts: writing back gigabytes of
+			// dirty pages would otherwise slow the first model down.
+			err = dst.Sync()
+		}
+		src.Close()
+		if cerr := dst.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("copy %s: %w", from+suffix, err)
+		}
+	}
+	return nil
 }
 
 // report prints one phase's figures as JSON with the process's peak RSS.
@@ -365,16 +420,61 @@ func reconcilePhase(ctx context.Context, wh *warehouse.Warehouse, o options) err
 			items += len(l.Items)
 		}
 	}
-	// Leave the warehouse as it was, so that the phase can run again; a
-	// controller discarding a draft waits as long.
 	start = time.Now()
 	if err := reconcile.DiscardRun(ctx, wh.DB, run.ID, "bench", "benchmark run", nil); err != nil {
 		return err
 	}
 	discard := time.Since(start)
-	report("reconcile", o.entries, map[string]any{"reconcile_models_s": secs(rec), "models_s": perModel, "draft_run_s": secs(draft), "total_s": secs(rec + draft),
+	figures := map[string]any{"reconcile_models_s": secs(rec), "models_s": perModel, "draft_run_s": secs(draft), "total_s": secs(rec + draft),
 		"discard_s":  secs(discard),
-		"exceptions": exc, "unbilled_items": unbilled, "run_invoices": len(run.Invoices), "run_lines": lines, "run_items": items})
+		"exceptions": exc, "unbilled_items": unbilled, "run_invoices": len(run.Invoices), "run_lines": lines, "run_items": items}
+	if err := exportPhase(ctx, wh, o, figures); err != nil {
+		return err
+	}
+	report("reconcile", o.entries, figures)
+	return nil
+}
+
+// exportPhase creates the run again, approves it, exports it to Xero (the
+// emulator, on 127.0.0.1) and writes it as CSV and XLSX, timing each step.
+func exportPhase(ctx context.Context, wh *warehouse.Warehouse, o options, figures map[string]any) error {
+	s := reconcile.Settings{BaseCurrency: "EUR", HomeCountry: "DE", SellerVATID: "DE811111111", PaymentDays: 30}
+	run, err := reconcile.CreateRun(ctx, wh.DB, s, reconcile.CreateOptions{Period: asOf, By: "bench"})
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if _, err := reconcile.ApproveRun(ctx, wh.DB, s, run.ID, "bench-approver", nil); err != nil {
+		return err
+	}
+	figures["approve_s"] = secs(time.Since(start))
+	srv := xerotest.NewWritableServer(xerotest.Dataset{}, xerotest.Options{}, xerotest.WriteOptions{})
+	defer srv.Close()
+	sender, err := xero.NewSender(xero.Config{BaseURL: srv.URL, TokenURL: srv.TokenURL(), ClientID: xerotest.DefaultClientID,
+		ClientSecret: xerotest.DefaultClientSecret, TenantID: xerotest.DefaultTenantID, HTTP: httpapi.New(nil)})
+	if err != nil {
+		return err
+	}
+	start = time.Now()
+	res, err := reconcile.ExportToAccounting(ctx, wh.DB, s, run.ID, reconcile.XeroSender{Sender: sender, Accounts: reconcile.DefaultXeroAccounts}, "bench-approver", nil)
+	if err != nil {
+		return err
+	}
+	figures["export_xero_s"] = secs(time.Since(start))
+	figures["export_xero_requests"] = res.Requests
+	figures["export_xero_documents"] = len(srv.Created())
+	for _, target := range []string{reconcile.TargetCSV, reconcile.TargetXLSX} {
+		path := filepath.Join(o.dir, "run."+target)
+		start = time.Now()
+		if _, err := reconcile.ExportToFile(ctx, wh.DB, s, run.ID, target, path, "bench-approver", nil); err != nil {
+			return err
+		}
+		figures["export_"+target+"_s"] = secs(time.Since(start))
+		if st, err := os.Stat(path); err == nil {
+			figures["export_"+target+"_mib"] = st.Size() >> 20
+		}
+		os.Remove(path)
+	}
 	return nil
 }
 
