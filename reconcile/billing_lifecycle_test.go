@@ -83,19 +83,16 @@ func TestRunLifecycleAndXeroExport(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Xero answers the first invoice only after the client gave up: the
-	// retry carries the same Idempotency-Key and gets the same invoice.
+	// Xero answers the request with the five invoices only after the
+	// client gave up: the retry carries the same Idempotency-Key and gets
+	// the same invoices.
 	srv := xerotest.NewWritableServer(xerotest.Dataset{}, xerotest.Options{}, xerotest.WriteOptions{StallWrites: 1, Stall: 3 * time.Second})
 	defer srv.Close()
 	client := httpapi.New(nil)
 	client.HTTP.Timeout = 400 * time.Millisecond
 	client.BaseDelay = 10 * time.Millisecond
-	sender, err := xero.NewSender(xero.Config{BaseURL: srv.URL, TokenURL: srv.TokenURL(), ClientID: xerotest.DefaultClientID,
-		ClientSecret: xerotest.DefaultClientSecret, TenantID: xerotest.DefaultTenantID, HTTP: client})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := ExportToAccounting(ctx, w.DB, s, run.ID, XeroSender{Sender: sender, Accounts: DefaultXeroAccounts}, "dora", clock())
+	sender := testXeroSender(t, srv, client)
+	res, err := ExportToAccounting(ctx, w.DB, s, run.ID, sender, "dora", clock())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +139,7 @@ func TestRunLifecycleAndXeroExport(t *testing.T) {
 	if err := DiscardRun(ctx, w.DB, run.ID, "carl", "oops", clock()); !errors.Is(err, ErrStatus) {
 		t.Errorf("discard of an exported run: %v", err)
 	}
-	if _, err := ExportToAccounting(ctx, w.DB, s, run.ID, XeroSender{Sender: sender, Accounts: DefaultXeroAccounts}, "dora", clock()); !errors.Is(err, ErrStatus) {
+	if _, err := ExportToAccounting(ctx, w.DB, s, run.ID, sender, "dora", clock()); !errors.Is(err, ErrStatus) {
 		t.Errorf("second export: %v", err)
 	}
 	if len(srv.Created()) != 5 {
@@ -170,12 +167,7 @@ func TestRunLifecycleAndXeroExport(t *testing.T) {
 func TestExportFailureMarksNothingBilled(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	w := billingScenario(t)
-	s := testSettings()
-	run := createScenarioRun(t, w, "anna")
-	if _, err := ApproveRun(ctx, w.DB, s, run.ID, "bert", clock()); err != nil {
-		t.Fatal(err)
-	}
+	w, s, run := approvedScenarioRun(t)
 	var failedKey string
 	failing := batchSender{size: 2, send: func(batch []Invoice, key string) ([]Sent, error) {
 		if batch[0].Position == 3 {
@@ -225,16 +217,11 @@ func TestExportFailureMarksNothingBilled(t *testing.T) {
 func TestExportRefusedDocumentIsReported(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	w := billingScenario(t)
-	s := testSettings()
-	run := createScenarioRun(t, w, "anna")
-	if _, err := ApproveRun(ctx, w.DB, s, run.ID, "bert", clock()); err != nil {
-		t.Fatal(err)
-	}
+	w, s, run := approvedScenarioRun(t)
 	taken := json.RawMessage(`{"Type":"ACCREC","InvoiceID":"x-1","InvoiceNumber":"TK-2026-0003","UpdatedDateUTC":"/Date(1552326816230+0000)/"}`)
 	srv := xerotest.NewWritableServer(xerotest.Dataset{"Invoices": {taken}}, xerotest.Options{}, xerotest.WriteOptions{})
 	defer srv.Close()
-	res, err := ExportToAccounting(ctx, w.DB, s, run.ID, testXeroSender(t, srv.URL, srv.TokenURL()), "dora", clock())
+	res, err := ExportToAccounting(ctx, w.DB, s, run.ID, testXeroSender(t, srv, nil), "dora", clock())
 	if err == nil || !strings.Contains(err.Error(), "refused 1 document(s), TK-2026-0003 (Charlie SAS): Invoice # must be unique: TK-2026-0003 already exists; the other 4 were created") {
 		t.Fatalf("export: %v", err)
 	}
@@ -248,7 +235,7 @@ func TestExportRefusedDocumentIsReported(t *testing.T) {
 	// The organisation's own invoice was renumbered: the number is free.
 	fixed := xerotest.NewWritableServer(xerotest.Dataset{}, xerotest.Options{}, xerotest.WriteOptions{})
 	defer fixed.Close()
-	res, err = ExportToAccounting(ctx, w.DB, s, run.ID, testXeroSender(t, fixed.URL, fixed.TokenURL()), "dora", clock())
+	res, err = ExportToAccounting(ctx, w.DB, s, run.ID, testXeroSender(t, fixed, nil), "dora", clock())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,10 +244,28 @@ func TestExportRefusedDocumentIsReported(t *testing.T) {
 	}
 }
 
-func testXeroSender(t *testing.T, url, tokenURL string) XeroSender {
+// approvedScenarioRun is the scenario's run, created by anna and
+// approved by bert.
+func approvedScenarioRun(t *testing.T) (*rawtest.Warehouse, Settings, *Run) {
 	t.Helper()
-	sender, err := xero.NewSender(xero.Config{BaseURL: url, TokenURL: tokenURL, ClientID: xerotest.DefaultClientID,
-		ClientSecret: xerotest.DefaultClientSecret, TenantID: xerotest.DefaultTenantID, HTTP: httpapi.New(nil)})
+	w := billingScenario(t)
+	s := testSettings()
+	run := createScenarioRun(t, w, "anna")
+	if _, err := ApproveRun(context.Background(), w.DB, s, run.ID, "bert", clock()); err != nil {
+		t.Fatal(err)
+	}
+	return w, s, run
+}
+
+// testXeroSender exports to the emulator srv through client (a default
+// one if nil).
+func testXeroSender(t *testing.T, srv *xerotest.WritableServer, client *httpapi.Client) XeroSender {
+	t.Helper()
+	if client == nil {
+		client = httpapi.New(nil)
+	}
+	sender, err := xero.NewSender(xero.Config{BaseURL: srv.URL, TokenURL: srv.TokenURL(), ClientID: xerotest.DefaultClientID,
+		ClientSecret: xerotest.DefaultClientSecret, TenantID: xerotest.DefaultTenantID, HTTP: client})
 	if err != nil {
 		t.Fatal(err)
 	}
