@@ -33,11 +33,7 @@ type XeroSender struct {
 // Batches splits invs into Xero's requests (xero.Batches): consecutive
 // documents of one type, up to 50 and 3.5 MB each.
 func (x XeroSender) Batches(run *Run, invs []Invoice) ([][]Invoice, error) {
-	docs := make([]xero.DraftDocument, len(invs))
-	for i, inv := range invs {
-		docs[i] = XeroDocument(run, inv, x.Accounts)
-	}
-	split, err := xero.Batches(docs)
+	split, err := xero.Batches(x.documents(run, invs))
 	if err != nil {
 		return nil, err
 	}
@@ -52,11 +48,7 @@ func (x XeroSender) Batches(run *Run, invs []Invoice) ([][]Invoice, error) {
 
 // Send creates a batch as drafts in Xero in one request with key.
 func (x XeroSender) Send(ctx context.Context, run *Run, batch []Invoice, key string) ([]Sent, error) {
-	docs := make([]xero.DraftDocument, len(batch))
-	for i, inv := range batch {
-		docs[i] = XeroDocument(run, inv, x.Accounts)
-	}
-	res, err := x.Sender.Put(ctx, docs, key)
+	res, err := x.Sender.Put(ctx, x.documents(run, batch), key)
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +57,15 @@ func (x XeroSender) Send(ctx context.Context, run *Run, batch []Invoice, key str
 		out[i] = Sent{ExternalID: r.ID, Refused: strings.Join(r.Refused, "; ")}
 	}
 	return out, nil
+}
+
+// documents are the drafts of invs.
+func (x XeroSender) documents(run *Run, invs []Invoice) []xero.DraftDocument {
+	docs := make([]xero.DraftDocument, len(invs))
+	for i, inv := range invs {
+		docs[i] = XeroDocument(run, inv, x.Accounts)
+	}
+	return docs
 }
 
 // XeroDocument maps an invoice of a run to the draft Xero creates: its
