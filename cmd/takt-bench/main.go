@@ -204,6 +204,12 @@ func peakRSS() int64 {
 	return -1
 }
 
+// billingSettings are the bench firm's billing settings: a German seller
+// billing in euros, 30 days net.
+func billingSettings() reconcile.Settings {
+	return reconcile.Settings{BaseCurrency: "EUR", HomeCountry: "DE", SellerVATID: "DE811111111", PaymentDays: 30}
+}
+
 func secs(d time.Duration) float64 { return float64(d.Milliseconds()) / 1000 }
 
 func settings() transform.Settings {
@@ -407,8 +413,7 @@ func reconcilePhase(ctx context.Context, wh *warehouse.Warehouse, o options) err
 	_ = wh.DB.QueryRowContext(ctx, `SELECT count(*) FROM reconcile.exceptions`).Scan(&exc)
 	_ = wh.DB.QueryRowContext(ctx, `SELECT count(*) FROM reconcile.unbilled_work`).Scan(&unbilled)
 	start = time.Now()
-	run, err := reconcile.CreateRun(ctx, wh.DB, reconcile.Settings{BaseCurrency: "EUR", HomeCountry: "DE", SellerVATID: "DE811111111", PaymentDays: 30},
-		reconcile.CreateOptions{Period: asOf, By: "bench"})
+	run, err := reconcile.CreateRun(ctx, wh.DB, billingSettings(), reconcile.CreateOptions{Period: asOf, By: "bench"})
 	if err != nil {
 		return err
 	}
@@ -438,7 +443,7 @@ func reconcilePhase(ctx context.Context, wh *warehouse.Warehouse, o options) err
 // exportPhase creates the run again, approves it, exports it to Xero (the
 // emulator, on 127.0.0.1) and writes it as CSV and XLSX, timing each step.
 func exportPhase(ctx context.Context, wh *warehouse.Warehouse, o options, figures map[string]any) error {
-	s := reconcile.Settings{BaseCurrency: "EUR", HomeCountry: "DE", SellerVATID: "DE811111111", PaymentDays: 30}
+	s := billingSettings()
 	run, err := reconcile.CreateRun(ctx, wh.DB, s, reconcile.CreateOptions{Period: asOf, By: "bench"})
 	if err != nil {
 		return err
