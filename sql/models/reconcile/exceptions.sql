@@ -261,60 +261,57 @@ billed_not_approved AS (
     WHERE NOT e.approved
 ),
 -- Per invoice, project and rate: hours of the linked entries now against
--- hours of the invoice's time lines. Linked time is summed per invoice
--- first and only then joined to the issued invoices (far fewer groups
--- than entries); the entries changed after their invoice are listed for
--- the few groups whose last change is later than the invoice.
-linked_groups AS (
-    SELECT invoice_id, project_id, entry_rate AS rate, sum(hours) AS hours,
+-- hours of the invoice's time lines, in one grouping of both (entries
+-- count positive, lines negative): far fewer groups than entries, and
+-- no join of two large groupings. Issued invoices are picked after the
+-- grouping; only invoices with linked entries are compared (the others
+-- are matched by project: without_work_project).
+linked_diff AS (
+    SELECT inv_id, project_id, rate, sum(hours) AS diff_hours, bool_or(linked) AS linked,
            -- The day of the latest change; casting the latest time once
            -- per group, not every entry's (a time zone conversion).
            max(updated_at)::DATE AS last_change
-    FROM core.time_entries
-    WHERE invoice_id IS NOT NULL
-    GROUP BY ALL
+    FROM (
+        SELECT invoice_id AS inv_id, project_id, entry_rate AS rate, hours, true AS linked, updated_at
+        FROM core.time_entries
+        WHERE invoice_id IS NOT NULL
+        UNION ALL
+        SELECT invoice_id, project_id, unit_price, -quantity, false, NULL
+        FROM staging.harvest_invoice_lines
+        WHERE kind = 'Service' AND project_id IS NOT NULL
+    )
+    GROUP BY inv_id, project_id, rate
 ),
-issued_groups AS (
-    SELECT g.invoice_id AS inv_id, g.project_id, g.rate, g.hours, h.issue_date AS inv_date, g.last_change > h.issue_date AS has_changes
-    FROM linked_groups g
-    JOIN hinv h ON h.invoice_id = g.invoice_id
+-- The pairs of invoice and project whose hours differ at some rate (few).
+differing_pairs AS (
+    SELECT DISTINCT d.inv_id, d.project_id
+    FROM linked_diff d
+    WHERE d.diff_hours <> 0
+      AND d.inv_id IN (SELECT invoice_id FROM hinv)
+      AND d.inv_id IN (SELECT inv_id FROM linked_diff WHERE linked)
 ),
-changed_entries AS (
-    SELECT g.inv_id, g.project_id, g.rate, list(e.entry_id ORDER BY e.entry_id) AS changed
-    FROM issued_groups g
-    JOIN core.time_entries e ON e.invoice_id = g.inv_id AND e.project_id IS NOT DISTINCT FROM g.project_id
-     AND e.entry_rate IS NOT DISTINCT FROM g.rate
-    WHERE g.has_changes AND e.updated_at::DATE > g.inv_date
-    GROUP BY ALL
-),
-group_entries AS (
-    SELECT g.inv_id, g.project_id, g.rate, g.hours, c.changed
-    FROM issued_groups g
-    LEFT JOIN changed_entries c ON c.inv_id = g.inv_id AND c.project_id IS NOT DISTINCT FROM g.project_id
-     AND c.rate IS NOT DISTINCT FROM g.rate
-),
-group_lines AS (
-    SELECT invoice_id AS inv_id, project_id, unit_price AS rate, sum(quantity) AS hours
-    FROM staging.harvest_invoice_lines
-    WHERE kind = 'Service' AND project_id IS NOT NULL
-      AND invoice_id IN (SELECT inv_id FROM issued_groups)
-    GROUP BY ALL
-),
-group_diff AS (
-    SELECT coalesce(ge.inv_id, gl.inv_id) AS inv_id, coalesce(ge.project_id, gl.project_id) AS project_id,
-           coalesce(ge.rate, gl.rate) AS rate,
-           coalesce(ge.hours, 0) - coalesce(gl.hours, 0) AS diff_hours,
-           ge.changed
-    FROM group_entries ge FULL JOIN group_lines gl ON gl.inv_id = ge.inv_id AND gl.project_id = ge.project_id AND gl.rate = ge.rate
-),
-invoice_project AS (
+invoice_project_diff AS (
     SELECT d.inv_id, d.project_id,
            sum(d.diff_hours) AS diff_hours,
            round(sum(round(d.diff_hours * d.rate, 2)), 2)::DECIMAL(18,2) AS diff_amount,
-           coalesce(flatten(list(d.changed) FILTER (WHERE d.changed IS NOT NULL)), []::VARCHAR[]) AS changed,
-           bool_or(d.diff_hours <> 0) AS differs
-    FROM group_diff d
+           max(d.last_change) AS last_change
+    FROM linked_diff d
+    JOIN differing_pairs p ON p.inv_id = d.inv_id AND p.project_id IS NOT DISTINCT FROM d.project_id
     GROUP BY d.inv_id, d.project_id
+),
+-- The entries changed after their invoice, of the pairs that differ.
+changed_entries AS (
+    SELECT ip.inv_id, ip.project_id, list(e.entry_id ORDER BY e.entry_id) AS changed
+    FROM invoice_project_diff ip
+    JOIN hinv h ON h.invoice_id = ip.inv_id
+    JOIN core.time_entries e ON e.invoice_id = ip.inv_id AND e.project_id IS NOT DISTINCT FROM ip.project_id
+    WHERE ip.last_change > h.issue_date AND e.updated_at::DATE > h.issue_date
+    GROUP BY ALL
+),
+invoice_project AS (
+    SELECT ip.inv_id, ip.project_id, ip.diff_hours, ip.diff_amount, coalesce(c.changed, []::VARCHAR[]) AS changed
+    FROM invoice_project_diff ip
+    LEFT JOIN changed_entries c ON c.inv_id = ip.inv_id AND c.project_id IS NOT DISTINCT FROM ip.project_id
 ),
 -- The invoice's time lines, listed only where the entries differ (by
 -- rate, then line id).
@@ -322,7 +319,7 @@ differing_lines AS (
     SELECT l.invoice_id AS inv_id, l.project_id, list(l.line_id ORDER BY l.unit_price, l.line_id) AS line_ids
     FROM staging.harvest_invoice_lines l
     JOIN invoice_project ip ON ip.inv_id = l.invoice_id AND ip.project_id = l.project_id
-    WHERE ip.differs AND l.kind = 'Service'
+    WHERE l.kind = 'Service'
     GROUP BY ALL
 ),
 invoice_project_named AS (
@@ -332,7 +329,6 @@ invoice_project_named AS (
     JOIN staging.harvest_invoices h ON h.invoice_id = ip.inv_id
     LEFT JOIN differing_lines dl ON dl.inv_id = ip.inv_id AND dl.project_id = ip.project_id
     LEFT JOIN core.projects p ON p.project_id = ip.project_id
-    WHERE ip.differs
 ),
 changed_harvest AS (
     SELECT
