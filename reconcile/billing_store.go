@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/takt-billing/takt/internal/money"
 	"maps"
 	"slices"
 	"strings"
@@ -209,7 +210,8 @@ func insertRun(ctx context.Context, conn *sql.Conn, tx *sql.Tx, run *Run) error 
 				continue
 			}
 			for _, it := range l.Items {
-				items = append(items, []driver.Value{run.ID, l.ID, it.Key, it.Quantity.String(), it.Amount.String()})
+				// An item's share of its line is kept to 4 decimals.
+				items = append(items, []driver.Value{run.ID, l.ID, it.Key, it.Quantity.String(), money.RoundCents(it.Amount, 4).String()})
 				if regular {
 					continue // claimed from the stored items below
 				}
