@@ -537,7 +537,15 @@ var pgQueries = []struct {
 		      WHERE invoice_id IS NOT NULL GROUP BY invoice_id, project_id, entry_rate) e
 		FULL JOIN (SELECT invoice_id, project_id, unit_price AS rate, sum(quantity) AS hours FROM staging_harvest_invoice_lines
 		      WHERE kind = 'Service' GROUP BY invoice_id, project_id, unit_price) l
-		ON l.invoice_id = e.invoice_id AND l.project_id = e.project_id AND l.rate = e.rate) d WHERE diff <> 0`}}},
+		ON l.invoice_id = e.invoice_id AND l.project_id = e.project_id AND l.rate = e.rate) d WHERE diff <> 0`},
+		// As reconcile.exceptions does it: entries and lines in one
+		// grouping, lines counting negative.
+		{"one_grouping", `SELECT count(*) FROM (
+		SELECT invoice_id, project_id, rate, sum(hours) AS diff FROM (
+			SELECT invoice_id, project_id, entry_rate AS rate, hours FROM core_time_entries WHERE invoice_id IS NOT NULL
+			UNION ALL
+			SELECT invoice_id, project_id, unit_price, -quantity FROM staging_harvest_invoice_lines WHERE kind = 'Service'
+		) u GROUP BY invoice_id, project_id, rate) d WHERE diff <> 0`}}},
 }
 
 // pgForm is one formulation of a query.
