@@ -264,8 +264,8 @@ billed_not_approved AS (
 -- hours of the invoice's time lines, in one grouping of both (entries
 -- count positive, lines negative): far fewer groups than entries, and
 -- no join of two large groupings. Issued invoices are picked after the
--- grouping; only invoices with linked entries are compared (the others
--- are matched by project: without_work_project).
+-- grouping; only invoices with linked entries are compared (a free-form
+-- invoice, with no entry linked to it, is not compared line by line).
 linked_diff AS (
     SELECT inv_id, project_id, rate, sum(hours) AS diff_hours, bool_or(linked) AS linked,
            -- The day of the latest change; casting the latest time once
