@@ -169,33 +169,57 @@ func TestEveryExceptionKindOfTheScenario(t *testing.T) {
 	}
 }
 
-// TestTimeToolInvoiceComparedOnlyWithLinkedWork: a time-tool invoice is
+// TestFreeFormTimeToolInvoiceMatchedByProject: a time-tool invoice is
 // compared line by line only with the entries linked to it, rate by
-// rate. (g1 at 130 is also a rate_mismatch of 3 h x 10.00 against the
-// rate card.) H-5 bills 1 h of Delta data with no entry linked to it (a
-// free-form invoice): it is not reported as work without entries. And g1,
-// changed once more to 3 h at 130.00, leaves H-2 with 3 h at 120 against
-// the 5 h it billed at 120 and 3 h at 130 it never billed: 1 h more in
-// total, worth -240.00 + 390.00 = 150.00 not billed.
-func TestTimeToolInvoiceComparedOnlyWithLinkedWork(t *testing.T) {
+// rate; one with no entry or expense linked to it (a free-form invoice)
+// bills work by project, like an invoice made in the books. H-5 bills 4 h
+// of Delta data at 150 USD and nothing is linked to it: it bills w1 and
+// u1, the project's unlinked approved work (0.5 h + 2.5 h, oldest first),
+// and the other 1 h (150.00 USD) is invoice_without_work at project
+// level. And g1, changed
+// once more to 3 h at 130.00, leaves H-2 with 3 h at 120 against the 5 h
+// it billed at 120 and 3 h at 130 it never billed: 1 h more in total,
+// worth -240.00 + 390.00 = 150.00 not billed (and g1 at 130 is a
+// rate_mismatch of 3 h x 10.00 against the rate card).
+func TestFreeFormTimeToolInvoiceMatchedByProject(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	w := exceptionScenario(t)
 	d, date, ts := rawtest.D, rawtest.Date, rawtest.Time
 	w.Put("harvest", "invoices",
 		[]any{"h5", ts("2026-03-05T09:00:00Z"), ts("2026-03-05T09:00:00Z"), "400", "H-5", "open", date("2026-03-05"), date("2026-04-04"),
-			ts("2026-03-05T09:00:00Z"), nil, "USD", d("150"), d("150"), nil, d("0"), "March", date("2026-03-01"), date("2026-03-31"),
-			[][]any{{"l5", "Service", "Delta data: Consulting", "4400", d("1"), d("150"), d("150"), false}}})
-	w.Put("harvest", "time_entries", []any{"g1", ts("2026-03-21T11:00:00Z"), ts("2026-02-18T18:00:00Z"), date("2026-02-18"), "7", "200", "2200",
-		"50", d("3"), nil, "work g1", true, nil, true, true, true, d("130"), nil, "h2", "H-2", nil, nil})
+			ts("2026-03-05T09:00:00Z"), nil, "USD", d("600"), d("600"), nil, d("0"), "March", date("2026-03-01"), date("2026-03-31"),
+			[][]any{{"l5", "Service", "Delta data: Consulting", "4400", d("4"), d("150"), d("600"), false}}})
+	entry := func(id, day, hours, rate, updated string, invID, invNo any) []any {
+		return []any{id, ts(updated), ts(day + "T18:00:00Z"), date(day), "7", "400", "4400", "50", d(hours), nil, "work " + id,
+			invID != nil, nil, true, invID != nil, true, d(rate), nil, invID, invNo, nil, nil}
+	}
+	w.Put("harvest", "time_entries",
+		entry("w1", "2026-03-03", "0.5", "150", "2026-03-03T18:00:00Z", nil, nil))
+	g1 := []any{"g1", ts("2026-03-21T11:00:00Z"), ts("2026-02-18T18:00:00Z"), date("2026-02-18"), "7", "200", "2200",
+		"50", d("3"), nil, "work g1", true, nil, true, true, true, d("130"), nil, "h2", "H-2", nil, nil}
+	w.Put("harvest", "time_entries", g1)
 	if err := transform.Run(ctx, w.Warehouse, w.RunID, scenarioSettings(), nil); err != nil {
 		t.Fatal(err)
 	}
-	got := queryStrings(t, w, `SELECT exception_id || ' ' || amount || ' ' || match_level FROM reconcile.exceptions
+	got := queryStrings(t, w, `SELECT exception_id || ' ' || amount || ' ' || match_level || ' ' || array_to_string(source_ids, ',')
+		FROM reconcile.exceptions
 		WHERE list_contains(invoice_numbers, 'H-5') OR list_contains(invoice_numbers, 'H-2') AND kind <> 'double_billed' ORDER BY ALL`)
 	assertLines(t, "exceptions of H-2 and H-5", got, []string{
-		"billed_not_approved:n1 120.00 direct_link",
-		"changed_after_billing:H-2:g1 150.00 direct_link",
-		"rate_mismatch:g1 30.00 direct_link",
+		"billed_not_approved:n1 120.00 direct_link n1",
+		"changed_after_billing:H-2:g1 150.00 direct_link g1",
+		"invoice_without_work:H-5:44 150.00 project_month l5",
+		"rate_mismatch:g1 30.00 direct_link g1",
 	})
+	got = queryStrings(t, w, `SELECT item_key || ' ' || invoice_number || ' ' || match_level FROM reconcile.residual_matches(DATE '2026-03-31') ORDER BY ALL`)
+	assertLines(t, "residual matches", got, []string{"time:d1 INV-W1 project_month", "time:u1 H-5 project_month", "time:w1 H-5 project_month"})
+	items, err := Unbilled(ctx, w.DB, scenarioAsOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if it.SourceID == "w1" || it.SourceID == "u1" {
+			t.Errorf("%s is still unbilled although H-5 bills the project's hours", it.SourceID)
+		}
+	}
 }

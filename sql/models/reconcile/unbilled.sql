@@ -14,11 +14,12 @@
 --                    a credit note releases what it credits from its date,
 --                    so an item half credited is unbilled by the other
 --                    half.
---   project_month    an issued invoice made in the books without such links
---                    (Xero, not synced from Harvest, not exported by takt)
---                    with lines tracked to a time-and-materials project
---                    bills that many hours of the project's unlinked work
---                    dated on or before its issue date, oldest first.
+--   project_month    an issued invoice without such links (made in Xero,
+--                    not synced from Harvest nor exported by takt, or a
+--                    free-form invoice of the time tool) with lines
+--                    tracked to a time-and-materials project bills that
+--                    many hours of the project's unlinked work dated by
+--                    the day, oldest first (invoices in issue order).
 --   customer_month   what is left: lines of such invoices not tracked to a
 --                    project bill that amount of the customer's remaining
 --                    work in the invoice's currency, oldest first.
@@ -32,8 +33,10 @@ FROM billing.ledger
 WHERE effective_date <= as_of::DATE
 GROUP BY item_key;
 
--- Invoices in the books that neither Harvest nor takt made, issued by the
--- day, and their lines.
+-- Invoices that bill work without naming it, issued by the day, and their
+-- lines: invoices in the books that neither Harvest nor takt made, and
+-- free-form invoices of the time tool (no time or expense is linked to
+-- them; not drafts). (Joins, not IN or EXISTS: see residual_matches.)
 CREATE OR REPLACE MACRO reconcile.unlinked_invoice_lines(as_of) AS TABLE
 SELECT
     x.invoice_id, x.invoice_number, x.issue_date, x.currency, i.customer_id,
@@ -46,7 +49,16 @@ LEFT JOIN core.projects p ON p.project_code = l.tracking_option
 LEFT JOIN (SELECT DISTINCT number FROM staging.harvest_invoices) h ON h.number = x.invoice_number
 LEFT JOIN (SELECT DISTINCT invoice_number FROM billing.numbers) n ON n.invoice_number = x.invoice_number
 WHERE x.type = 'ACCREC' AND x.status IN ('AUTHORISED', 'PAID') AND x.issue_date <= as_of::DATE
-  AND h.number IS NULL AND n.invoice_number IS NULL;
+  AND h.number IS NULL AND n.invoice_number IS NULL
+UNION ALL
+SELECT
+    h.invoice_id, h.number, h.issue_date, h.currency, i.customer_id,
+    h.line_id, h.description, h.quantity, h.amount,
+    p.project_code, p.billing_model
+FROM core.free_form_invoice_lines h
+LEFT JOIN core.customer_identity i ON i.system = 'harvest' AND i.source_id = h.client_id
+LEFT JOIN core.projects p ON p.project_id = h.project_id
+WHERE h.state <> 'draft' AND h.issue_date <= as_of::DATE;
 
 -- Hours invoiced per time-and-materials project by unlinked invoices, with
 -- the running total in issue order.
