@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/takt-billing/takt/internal/money"
 	"maps"
 	"slices"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/takt-billing/takt/internal/audit"
+	"github.com/takt-billing/takt/internal/money"
 	sqlfiles "github.com/takt-billing/takt/sql"
 )
 
