@@ -265,7 +265,8 @@ billed_not_approved AS (
 -- count positive, lines negative): far fewer groups than entries, and
 -- no join of two large groupings. Issued invoices are picked after the
 -- grouping; only invoices with linked entries are compared (a free-form
--- invoice, with no entry linked to it, is not compared line by line).
+-- invoice, with no entry linked to it, bills work by project instead:
+-- without_work_project).
 linked_diff AS (
     SELECT inv_id, project_id, rate, sum(hours) AS diff_hours, bool_or(linked) AS linked,
            -- The day of the latest change; casting the latest time once
