@@ -176,11 +176,11 @@ func TestEveryExceptionKindOfTheScenario(t *testing.T) {
 // of Delta data at 150 USD and nothing is linked to it: it bills w1 and
 // u1, the project's unlinked approved work (0.5 h + 2.5 h, oldest first),
 // and the other 1 h (150.00 USD) is invoice_without_work at project
-// level. And g1, changed
-// once more to 3 h at 130.00, leaves H-2 with 3 h at 120 against the 5 h
-// it billed at 120 and 3 h at 130 it never billed: 1 h more in total,
-// worth -240.00 + 390.00 = 150.00 not billed (and g1 at 130 is a
-// rate_mismatch of 3 h x 10.00 against the rate card).
+// level; the draft H-6 bills nothing. And g1, changed once more to 3 h at
+// 130.00, leaves H-2 with 3 h at 120 against the 5 h it billed at 120 and
+// 3 h at 130 it never billed: 1 h more in total, worth -240.00 + 390.00 =
+// 150.00 not billed (and g1 at 130 is a rate_mismatch of 3 h x 10.00
+// against the rate card).
 func TestFreeFormTimeToolInvoiceMatchedByProject(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -189,7 +189,11 @@ func TestFreeFormTimeToolInvoiceMatchedByProject(t *testing.T) {
 	w.Put("harvest", "invoices",
 		[]any{"h5", ts("2026-03-05T09:00:00Z"), ts("2026-03-05T09:00:00Z"), "400", "H-5", "open", date("2026-03-05"), date("2026-04-04"),
 			ts("2026-03-05T09:00:00Z"), nil, "USD", d("600"), d("600"), nil, d("0"), "March", date("2026-03-01"), date("2026-03-31"),
-			[][]any{{"l5", "Service", "Delta data: Consulting", "4400", d("4"), d("150"), d("600"), false}}})
+			[][]any{{"l5", "Service", "Delta data: Consulting", "4400", d("4"), d("150"), d("600"), false}}},
+		// A draft bills nothing.
+		[]any{"h6", ts("2026-03-07T09:00:00Z"), ts("2026-03-07T09:00:00Z"), "400", "H-6", "draft", date("2026-03-07"), date("2026-04-06"),
+			nil, nil, "USD", d("1500"), d("1500"), nil, d("0"), "March", date("2026-03-01"), date("2026-03-31"),
+			[][]any{{"l6", "Service", "Delta data: Consulting", "4400", d("10"), d("150"), d("1500"), false}}})
 	entry := func(id, day, hours, rate, updated string, invID, invNo any) []any {
 		return []any{id, ts(updated), ts(day + "T18:00:00Z"), date(day), "7", "400", "4400", "50", d(hours), nil, "work " + id,
 			invID != nil, nil, true, invID != nil, true, d(rate), nil, invID, invNo, nil, nil}
@@ -204,7 +208,8 @@ func TestFreeFormTimeToolInvoiceMatchedByProject(t *testing.T) {
 	}
 	got := queryStrings(t, w, `SELECT exception_id || ' ' || amount || ' ' || match_level || ' ' || array_to_string(source_ids, ',')
 		FROM reconcile.exceptions
-		WHERE list_contains(invoice_numbers, 'H-5') OR list_contains(invoice_numbers, 'H-2') AND kind <> 'double_billed' ORDER BY ALL`)
+		WHERE list_contains(invoice_numbers, 'H-5') OR list_contains(invoice_numbers, 'H-6')
+		   OR list_contains(invoice_numbers, 'H-2') AND kind <> 'double_billed' ORDER BY ALL`)
 	assertLines(t, "exceptions of H-2 and H-5", got, []string{
 		"billed_not_approved:n1 120.00 direct_link n1",
 		"changed_after_billing:H-2:g1 150.00 direct_link g1",
