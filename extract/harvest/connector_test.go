@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/takt-billing/takt/internal/testfixtures"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -22,6 +21,7 @@ import (
 	"github.com/takt-billing/takt/extract/harvest"
 	"github.com/takt-billing/takt/extract/harvest/harvesttest"
 	"github.com/takt-billing/takt/extract/httpapi"
+	"github.com/takt-billing/takt/internal/testfixtures"
 )
 
 // fixtureRows is the number of records of each recorded Harvest list.

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/takt-billing/takt/internal/testfixtures"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -25,6 +24,7 @@ import (
 	"github.com/takt-billing/takt/extract/httpapi"
 	"github.com/takt-billing/takt/extract/hubspot"
 	"github.com/takt-billing/takt/extract/hubspot/hubspottest"
+	"github.com/takt-billing/takt/internal/testfixtures"
 	"github.com/takt-billing/takt/internal/warehouse"
 	"github.com/takt-billing/takt/load"
 )

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/takt-billing/takt/internal/testfixtures"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -22,6 +21,7 @@ import (
 	"github.com/takt-billing/takt/extract/httpapi"
 	"github.com/takt-billing/takt/extract/xero"
 	"github.com/takt-billing/takt/extract/xero/xerotest"
+	"github.com/takt-billing/takt/internal/testfixtures"
 )
 
 func fixtures(t *testing.T) xerotest.Dataset {

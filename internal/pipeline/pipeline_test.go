@@ -4,7 +4,6 @@ package pipeline
 
 import (
 	"context"
-	"github.com/takt-billing/takt/internal/testfixtures"
 	"os"
 	"path/filepath"
 	"sort"
@@ -19,6 +18,7 @@ import (
 	"github.com/takt-billing/takt/extract/harvest/harvesttest"
 	"github.com/takt-billing/takt/extract/httpapi"
 	"github.com/takt-billing/takt/internal/rawtest"
+	"github.com/takt-billing/takt/internal/testfixtures"
 	"github.com/takt-billing/takt/internal/warehouse"
 	"github.com/takt-billing/takt/load"
 	"github.com/takt-billing/takt/transform"

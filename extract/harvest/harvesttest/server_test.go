@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/takt-billing/takt/internal/testfixtures"
 	"io"
 	"net/http"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/takt-billing/takt/internal/testfixtures"
 )
 
 func fixtures(t testing.TB) Dataset {

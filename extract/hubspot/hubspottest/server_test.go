@@ -3,7 +3,6 @@ package hubspottest_test
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/takt-billing/takt/internal/testfixtures"
 	"io"
 	"net/http"
 	"reflect"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/takt-billing/takt/extract/hubspot/hubspottest"
+	"github.com/takt-billing/takt/internal/testfixtures"
 )
 
 const token = "pat-eu1-test"

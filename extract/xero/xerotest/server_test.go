@@ -3,7 +3,6 @@ package xerotest
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/takt-billing/takt/internal/testfixtures"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/takt-billing/takt/internal/testfixtures"
 )
 
 func loadFixtures(t *testing.T) Dataset {
