@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/takt-billing/takt/extract"
+	"github.com/takt-billing/takt/internal/dbtest"
 )
 
 // batch builds a record of testStream with the given invoice ids.
@@ -30,20 +31,7 @@ func batch(t *testing.T, ids ...string) arrow.RecordBatch {
 
 func queryLines(t *testing.T, l *Loader, q string, args ...any) []string {
 	t.Helper()
-	rows, err := l.wh.DB.Query(q, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
+	return dbtest.Strings(t, l.wh.DB, q, args...)
 }
 
 func startRun(t *testing.T, l *Loader, mode SyncMode) int64 {

@@ -18,26 +18,14 @@ import (
 	"github.com/takt-billing/takt/extract/httpapi"
 	"github.com/takt-billing/takt/extract/xero"
 	"github.com/takt-billing/takt/extract/xero/xerotest"
+	"github.com/takt-billing/takt/internal/dbtest"
 	"github.com/takt-billing/takt/internal/rawtest"
 	"github.com/takt-billing/takt/transform"
 )
 
 func queryStrings(t *testing.T, w *rawtest.Warehouse, q string, args ...any) []string {
 	t.Helper()
-	rows, err := w.DB.Query(q, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
+	return dbtest.Strings(t, w.DB, q, args...)
 }
 
 // Creator and approver differ; an edit after approval voids it, and the

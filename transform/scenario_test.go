@@ -11,6 +11,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/takt-billing/takt/internal/dbtest"
 	"github.com/takt-billing/takt/internal/rawtest"
 )
 
@@ -137,20 +138,7 @@ func TestFailingDataTestFailsTheRunLoudly(t *testing.T) {
 
 func queryStrings(t *testing.T, db *sql.DB, q string) []string {
 	t.Helper()
-	rows, err := db.Query(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s sql.NullString
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s.String)
-	}
-	return out
+	return dbtest.Strings(t, db, q)
 }
 
 func assertLines(t *testing.T, what string, got, want []string) {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/takt-billing/takt/internal/dbtest"
 	"github.com/takt-billing/takt/internal/pipeline"
 	"github.com/takt-billing/takt/internal/warehouse"
 	"github.com/takt-billing/takt/load"
@@ -255,23 +256,7 @@ func mustJSON(t *testing.T, v any) string {
 
 func queryStrings(t *testing.T, db *sql.DB, q string, args ...any) []string {
 	t.Helper()
-	rows, err := db.Query(q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s sql.NullString
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s.String)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return dbtest.Strings(t, db, q, args...)
 }
 
 // checkAfterKill looks at the warehouse a killed run left behind.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/takt-billing/takt/extract"
 	"github.com/takt-billing/takt/extract/files"
+	"github.com/takt-billing/takt/internal/dbtest"
 	"github.com/takt-billing/takt/internal/warehouse"
 	"github.com/takt-billing/takt/load"
 	sqlfiles "github.com/takt-billing/takt/sql"
@@ -113,23 +114,7 @@ func query(t *testing.T, wh *warehouse.Warehouse, from string, columns ...string
 	for i, c := range columns {
 		exprs[i] = "coalesce((" + c + ")::VARCHAR, 'NULL')"
 	}
-	rows, err := wh.DB.QueryContext(context.Background(), "SELECT "+strings.Join(exprs, " || '|' || ")+" FROM "+from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return dbtest.Strings(t, wh.DB, "SELECT "+strings.Join(exprs, " || '|' || ")+" FROM "+from)
 }
 
 // selectRows returns every row of a raw table, ordered by run and row.

@@ -4,17 +4,11 @@ package pipeline
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/takt-billing/takt/extract"
-	"github.com/takt-billing/takt/extract/harvest"
 	"github.com/takt-billing/takt/extract/harvest/harvesttest"
-	"github.com/takt-billing/takt/internal/rawtest"
-	"github.com/takt-billing/takt/internal/testfixtures"
-	"github.com/takt-billing/takt/internal/warehouse"
-	"github.com/takt-billing/takt/transform"
+	"github.com/takt-billing/takt/internal/dbtest"
 )
 
 // TestHarvestFixturesReconcile runs the real Harvest payloads through
@@ -37,27 +31,7 @@ import (
 //     USD) and the unbilled expense 15296423 on OS1 (100.00 EUR).
 func TestHarvestFixturesReconcile(t *testing.T) {
 	ctx := context.Background()
-	data, err := harvesttest.LoadFixtures(testfixtures.Dir(t, "harvest"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := harvesttest.NewServer(data, harvesttest.Options{})
-	defer srv.Close()
-	wh, err := warehouse.Open(ctx, filepath.Join(t.TempDir(), "takt.duckdb"), warehouse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wh.Close()
-	p, err := New(ctx, wh, Registry(rawtest.Sources()), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Settings = transform.Settings{BaseCurrency: "EUR", HomeCountry: "DE", StandardVAT: "19", PaymentTerms: 30, StaleAfterDays: 60, AsOf: rawtest.Date("2017-12-31")}
-	hv, err := harvest.New(harvest.Config{BaseURL: srv.URL, Token: harvesttest.DefaultToken, AccountID: harvesttest.DefaultAccountID, HTTP: fastClient()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Sources = []extract.Connector{hv}
+	p, wh := harvestPipeline(t, harvesttest.NewHandler(harvestFixtures(t), harvesttest.Options{}))
 	res, err := p.Run(ctx, "cli")
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +39,7 @@ func TestHarvestFixturesReconcile(t *testing.T) {
 	if res.Status != "succeeded" {
 		t.Fatalf("run %s: %+v", res.Status, res.Streams)
 	}
-	got := queryLines(t, wh, `SELECT concat_ws(' ', exception_id, amount, currency, match_level, array_to_string(source_ids, ','))
+	got := dbtest.Strings(t, wh.DB, `SELECT concat_ws(' ', exception_id, amount, currency, match_level, array_to_string(source_ids, ','))
 		FROM reconcile.exceptions ORDER BY ALL`)
 	want := []string{
 		"changed_after_billing:1001:636707831,636708723 35.00 EUR direct_link 636707831,636708723",
@@ -78,26 +52,4 @@ func TestHarvestFixturesReconcile(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("exceptions\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
 	}
-}
-
-// queryLines returns the rows of a one-column query.
-func queryLines(t *testing.T, wh *warehouse.Warehouse, q string) []string {
-	t.Helper()
-	rows, err := wh.DB.Query(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
