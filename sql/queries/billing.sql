@@ -108,9 +108,6 @@ JOIN temp.billing_candidates c
   ON c.plain AND c.customer_id = l.customer_id AND c.currency = l.currency AND c.project_code = l.project_code
  AND c.task = l.task AND c.rate = l.rate::DECIMAL(18,4);
 
--- name: billing_count_run_items
-SELECT count(*) FROM billing.line_items WHERE run_id = $1;
-
 -- name: billing_insert_run_claims
 -- Claims every item of a regular run, in key order (the primary key's
 -- index takes sorted keys faster).
