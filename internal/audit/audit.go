@@ -118,23 +118,24 @@ func AppendAll(ctx context.Context, tx *sql.Tx, now time.Time, entries []Entry) 
 	if last.Valid {
 		seq, prev = last.Int64+1, lastHash.String
 	}
-	const cols = 11
-	values := make([]string, len(recs))
-	args := make([]any, 0, cols*len(recs))
+	// One statement for all records: each column travels as a list. A
+	// NULL text travels as '' (JSON text and a given reason are never
+	// empty).
+	n := len(recs)
+	seqs := make([]int64, n)
+	actors, actions, entities, entityIDs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	befores, afters, reasons, prevs, hashes := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	for i := range recs {
 		r := &recs[i]
 		r.Seq, r.PrevHash = seq+int64(i), prev
 		r.Hash = Hash(*r)
 		prev = r.Hash
-		ph := make([]string, cols)
-		for j := range ph {
-			ph[j] = fmt.Sprintf("$%d", i*cols+j+1)
-		}
-		values[i] = "(" + strings.Join(ph, ", ") + ")"
-		args = append(args, r.Seq, r.TS, r.Actor, r.Action, r.Entity, r.EntityID, r.Before, r.After, r.Reason, r.PrevHash, r.Hash)
+		seqs[i], actors[i], actions[i], entities[i], entityIDs[i] = r.Seq, r.Actor, r.Action, r.Entity, r.EntityID
+		befores[i], afters[i], reasons[i], prevs[i], hashes[i] = r.Before.String, r.After.String, r.Reason.String, r.PrevHash, r.Hash
 	}
-	if _, err := tx.ExecContext(ctx, sqlfiles.Query("audit_append")+"\n"+strings.Join(values, ",\n"), args...); err != nil {
-		return nil, fmt.Errorf("audit: append records %d to %d: %w", seq, seq+int64(len(recs))-1, err)
+	if _, err := tx.ExecContext(ctx, sqlfiles.Query("audit_append"), recs[0].TS, seqs, actors, actions, entities, entityIDs,
+		befores, afters, reasons, prevs, hashes); err != nil {
+		return nil, fmt.Errorf("audit: append records %d to %d: %w", seq, seq+int64(n)-1, err)
 	}
 	return recs, nil
 }
