@@ -67,6 +67,9 @@ var (
 // deltaMarker separates a model's full build from its delta.
 const deltaMarker = "-- takt:delta"
 
+// sinceRef is how a delta reads the time its run starts from.
+const sinceRef = "getvariable('takt_since')"
+
 // Models returns the embedded models in the order they must run.
 func Models() ([]Model, error) {
 	models, err := parsedModels()
@@ -96,8 +99,8 @@ func parseModels() ([]Model, error) {
 		mod := &Model{Name: layer + "." + strings.TrimSuffix(path.Base(p), ".sql"), File: p, SQL: string(b)}
 		if full, delta, ok := strings.Cut(mod.SQL, "\n"+deltaMarker+"\n"); ok {
 			mod.SQL, mod.Delta = full+"\n", delta
-			if !strings.Contains(delta, "getvariable('takt_since')") {
-				return nil, fmt.Errorf("model %s: the SQL after %q must use getvariable('takt_since')", p, deltaMarker)
+			if !strings.Contains(delta, sinceRef) {
+				return nil, fmt.Errorf("model %s: the SQL after %q must use %s", p, deltaMarker, sinceRef)
 			}
 		}
 		for _, m := range createRe.FindAllStringSubmatch(stripComments(string(b)), -1) {
@@ -347,19 +350,30 @@ func Run(ctx context.Context, wh *warehouse.Warehouse, runID int64, s Settings, 
 	if err != nil {
 		return err
 	}
-	conn, err := wh.DB.Conn(ctx)
+	k, err := buildLayers(ctx, wh, runID, models, s, logger)
 	if err != nil {
 		return err
+	}
+	return runTests(ctx, wh, k, runID, s.Rebuild, logger)
+}
+
+// buildLayers writes the settings and identity rules and builds the
+// models in one transaction, on a connection of its own with the models'
+// settings (ModelSession), which it gives back before the data tests run.
+func buildLayers(ctx context.Context, wh *warehouse.Warehouse, runID int64, models []Model, s Settings, logger *slog.Logger) (*keys, error) {
+	conn, err := wh.DB.Conn(ctx)
+	if err != nil {
+		return nil, err
 	}
 	defer conn.Close()
 	reset, err := ModelSession(ctx, conn)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer reset()
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer tx.Rollback()
 	settings := map[string]string{
@@ -378,37 +392,37 @@ func Run(ctx context.Context, wh *warehouse.Warehouse, runID int64, s Settings, 
 	sort.Strings(keys)
 	for _, k := range keys {
 		if _, err := tx.ExecContext(ctx, sqlfiles.Query("put_setting"), k, settings[k]); err != nil {
-			return fmt.Errorf("transform: setting %s: %w", k, err)
+			return nil, fmt.Errorf("transform: setting %s: %w", k, err)
 		}
 	}
 	if err := auditPins(ctx, tx, time.Now().UTC(), s.IdentityRules); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, sqlfiles.Query("clear_identity_rules")); err != nil {
-		return fmt.Errorf("transform: identity rules: %w", err)
+		return nil, fmt.Errorf("transform: identity rules: %w", err)
 	}
 	for _, r := range s.IdentityRules {
 		if _, err := tx.ExecContext(ctx, sqlfiles.Query("put_identity_rule"), r.Kind, r.RuleNo, r.Relation, r.System, r.SourceID, r.Reason); err != nil {
-			return fmt.Errorf("transform: identity rule %s %d %s %s: %w", r.Kind, r.RuleNo, r.System, r.SourceID, err)
+			return nil, fmt.Errorf("transform: identity rule %s %d %s %s: %w", r.Kind, r.RuleNo, r.System, r.SourceID, err)
 		}
 	}
 	k, err := newKeys(ctx, tx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	start := time.Now()
 	built, err := buildModels(ctx, tx, k, models, s.Rebuild, logger)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := k.write(ctx, tx, runID, time.Now().UTC()); err != nil {
-		return err
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("transform: commit: %w", err)
+		return nil, fmt.Errorf("transform: commit: %w", err)
 	}
 	logger.Info("models built", "built", built, "unchanged", len(models)-built, "duration", time.Since(start))
-	return runTests(ctx, wh, k, runID, s.Rebuild, logger)
+	return k, nil
 }
 
 // buildModels builds, in order, the models whose input keys changed (all
