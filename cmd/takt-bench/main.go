@@ -433,6 +433,9 @@ func reconcilePhase(ctx context.Context, wh *warehouse.Warehouse, o options) err
 	figures := map[string]any{"reconcile_models_s": secs(rec), "models_s": perModel, "draft_run_s": secs(draft), "total_s": secs(rec + draft),
 		"discard_s":  secs(discard),
 		"exceptions": exc, "unbilled_items": unbilled, "run_invoices": len(run.Invoices), "run_lines": lines, "run_items": items}
+	// The peak so far is reconciling and the draft run's; the export that
+	// follows may raise the process's peak (peak_rss_mib).
+	figures["peak_rss_reconcile_mib"] = peakRSS()
 	if err := exportPhase(ctx, wh, o, figures); err != nil {
 		return err
 	}
