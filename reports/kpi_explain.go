@@ -65,7 +65,7 @@ func ExplainKPI(ctx context.Context, db *sql.DB, month time.Time, kpi string, s 
 		return Explanation{}, err
 	}
 	if len(rows) == 0 || !rows[len(rows)-1].Month.Equal(month) {
-		return Explanation{}, fmt.Errorf("reports: the warehouse has no KPIs for %s", month.Format("2006-01"))
+		return Explanation{}, fmt.Errorf("%w for %s", ErrNoKPIs, month.Format("2006-01"))
 	}
 	r := rows[len(rows)-1]
 	e := Explanation{KPI: kpi, Month: month}

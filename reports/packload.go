@@ -67,7 +67,7 @@ func LoadPack(ctx context.Context, db *sql.DB, o PackOptions) (Pack, error) {
 		p.Months = append(p.Months, k.MonthKPIs)
 	}
 	if len(p.Months) == 0 || !p.Months[len(p.Months)-1].Month.Equal(month) {
-		return Pack{}, fmt.Errorf("reports: the warehouse has no KPIs for %s: its data covers no issued invoice up to that month, or the last run was before it", month.Format("2006-01"))
+		return Pack{}, fmt.Errorf("%w for %s: its data covers no issued invoice up to that month, or the last run was before it", ErrNoKPIs, month.Format("2006-01"))
 	}
 	p.KPIDefinitions = kpis[len(kpis)-1].Definitions
 

@@ -158,7 +158,7 @@ func (p *Pages) pack(w http.ResponseWriter, r *http.Request) (reports.Pack, bool
 			http.Error(w, "no reports yet: the first run has not finished building the warehouse; try again after it", http.StatusServiceUnavailable)
 			return reports.Pack{}, false
 		}
-		if strings.Contains(err.Error(), "has no KPIs for") {
+		if errors.Is(err, reports.ErrNoKPIs) {
 			// A month the data does not reach: nothing to show.
 			http.Error(w, err.Error(), http.StatusNotFound)
 			return reports.Pack{}, false
@@ -201,7 +201,7 @@ func (p *Pages) chartPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // workbook answers with the month's workbook that write makes, named
-// prefix-YYYY-MM.xlsx.
+// file(month).
 func (p *Pages) workbook(file func(month time.Time) string, write func(io.Writer, reports.Pack) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		pk, ok := p.pack(w, r)
