@@ -181,12 +181,7 @@ func (w *writeHandler) serveWrite(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, fmt.Sprintf("Request Entity Too Large: a request may have at most %d bytes", MaxRequestBytes), http.StatusRequestEntityTooLarge)
 		return
 	}
-	summarize := true
-	for k, v := range r.URL.Query() {
-		if strings.EqualFold(k, "summarizeErrors") && len(v) > 0 && strings.EqualFold(v[0], "false") {
-			summarize = false
-		}
-	}
+	summarize := !strings.EqualFold(r.URL.Query().Get("summarizeErrors"), "false")
 	collection := "Invoices"
 	if strings.HasSuffix(strings.ToLower(r.URL.Path), "creditnotes") {
 		collection = "CreditNotes"
