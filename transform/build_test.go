@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -226,5 +227,77 @@ func TestPassSQLIsTheViewsAndMacros(t *testing.T) {
 	}
 	if mixed == 0 {
 		t.Fatal("no model defines both tables and views or macros: the test checks nothing")
+	}
+}
+
+// TestOutputKeyIsWhatReadersSee builds the models with edited SQL. A
+// comment added to a model of tables alone (core.customers) and to one
+// that also defines macros (reconcile.unbilled) rebuilds them, to the same
+// tables and the same macros: their readers stay as they were. A macro
+// whose text changes (reconcile.takt_billed, in reconcile.unbilled)
+// rebuilds the readers of its model.
+func TestOutputKeyIsWhatReadersSee(t *testing.T) {
+	ctx := context.Background()
+	w := rawtest.Scenario(t)
+	s := settings()
+	run(t, w, 1, s)
+	build := func(runID int64, edit func(m *Model)) {
+		t.Helper()
+		models, err := Models()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range models {
+			edit(&models[i])
+		}
+		if _, err := buildLayers(ctx, w.Warehouse, runID, models, s, slog.New(slog.DiscardHandler)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readers := func(name string) []string {
+		models, _ := Models()
+		var out []string
+		for _, m := range models {
+			if slices.Contains(m.Deps, name) {
+				out = append(out, m.Name)
+			}
+		}
+		if len(out) == 0 {
+			t.Fatalf("no model reads %s: the test checks nothing", name)
+		}
+		return out
+	}
+
+	build(2, func(m *Model) {
+		if m.Name == "core.customers" || m.Name == "reconcile.unbilled" {
+			m.SQL += "\n-- a note that changes nothing\n"
+		}
+	})
+	built := builtIn(t, w)
+	for _, m := range []string{"core.customers", "reconcile.unbilled"} {
+		if built[m] != 2 {
+			t.Errorf("%s last built in run %d, want 2 (its SQL changed)", m, built[m])
+		}
+		for _, r := range readers(m) {
+			if r == "reconcile.unbilled" {
+				continue // edited itself
+			}
+			if built[r] != 1 {
+				t.Errorf("%s, a reader of %s, last built in run %d, want 1 (%s came out the same)", r, m, built[r], m)
+			}
+		}
+	}
+
+	build(3, func(m *Model) {
+		if m.Name == "reconcile.unbilled" {
+			m.SQL = strings.Replace(m.SQL, "WHERE effective_date <= as_of::DATE", "WHERE effective_date <= as_of::DATE AND true", 1)
+			m.PassSQL = strings.Replace(m.PassSQL, "WHERE effective_date <= as_of::DATE", "WHERE effective_date <= as_of::DATE AND true", 1)
+		}
+	})
+	built = builtIn(t, w)
+	for _, r := range readers("reconcile.unbilled") {
+		if built[r] != 3 {
+			t.Errorf("%s, a reader of reconcile.unbilled, last built in run %d, want 3 (a macro of it changed)", r, built[r])
+		}
 	}
 }
