@@ -279,6 +279,12 @@ func (p *Pages) chartScript(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b)
 }
 
+// monthLine is a month's reports on the index page: the pages' files and
+// the names the workbooks are saved under.
+type monthLine struct {
+	Month, Index, DSO, Recon, Pack, ReconBook string
+}
+
 // runLine is one run on the index page.
 type runLine struct {
 	ID                     int64
@@ -295,7 +301,7 @@ var indexPage = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 <p>Data as of {{if .AsOf}}{{.AsOf}}{{else}}(no run has finished yet){{end}}.</p>
 <h2>Reports</h2>
 <table><tr><th>Month</th><th>Report pages</th><th>DSO chart</th><th>Excel pack</th><th>Reconciliation</th></tr>
-{{range .Months}}<tr><td>{{.}}</td><td><a href="reports/{{.}}/index.html">overview</a></td><td><a href="reports/{{.}}/kpi-dso.html">kpi-dso.html</a></td><td><a href="reports/{{.}}/pack.xlsx">takt-pack-{{.}}.xlsx</a></td><td><a href="reports/{{.}}/recon.html">page</a> · <a href="reports/{{.}}/recon.xlsx">takt-recon-{{.}}.xlsx</a></td></tr>
+{{range .Months}}<tr><td>{{.Month}}</td><td><a href="reports/{{.Month}}/{{.Index}}">overview</a></td><td><a href="reports/{{.Month}}/{{.DSO}}">{{.DSO}}</a></td><td><a href="reports/{{.Month}}/pack.xlsx">{{.Pack}}</a></td><td><a href="reports/{{.Month}}/{{.Recon}}">page</a> · <a href="reports/{{.Month}}/recon.xlsx">{{.ReconBook}}</a></td></tr>
 {{end}}</table>
 <h2>Schedule</h2>
 <table><tr><th>Job</th><th>Schedule (UTC)</th><th>Next run</th><th>Last run here</th></tr>
@@ -314,7 +320,7 @@ func (p *Pages) index(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	data := struct {
 		Company, AsOf string
-		Months        []string
+		Months        []monthLine
 		Jobs          []Status
 		Runs          []runLine
 	}{Company: p.Company, Jobs: p.jobs(1)}
@@ -325,7 +331,9 @@ func (p *Pages) index(w http.ResponseWriter, r *http.Request) {
 	}
 	first := time.Date(last.Year(), last.Month(), 1, 0, 0, 0, 0, time.UTC)
 	for i := range 12 {
-		data.Months = append(data.Months, first.AddDate(0, -i, 0).Format("2006-01"))
+		m := first.AddDate(0, -i, 0)
+		data.Months = append(data.Months, monthLine{Month: m.Format("2006-01"), Index: reports.IndexFile, DSO: reports.KPIPageFile("dso"),
+			Recon: reports.ReconFile, Pack: reports.PackWorkbookFile(m), ReconBook: reports.ReconWorkbookFile(m)})
 	}
 	rows, err := p.DB.QueryContext(ctx, sqlfiles.Query("ops_recent_runs"), 10)
 	if err != nil {
