@@ -243,21 +243,28 @@ func (k *keys) external(ctx context.Context, table string) (string, error) {
 }
 
 // readColumns reads the columns of every table outside the models.
-func (k *keys) readColumns(ctx context.Context) error {
-	rows, err := k.q.QueryContext(ctx, sqlfiles.Query("build_external_columns"))
+func (k *keys) readColumns(ctx context.Context) (err error) {
+	k.columns, err = k.tableColumns(ctx, []string{"raw", "ops", "billing", "audit", "incident"}, []string{})
+	return err
+}
+
+// tableColumns reads the columns of the tables of schemas and of tables
+// (schema.name), by table (build_columns).
+func (k *keys) tableColumns(ctx context.Context, schemas, tables []string) (map[string]string, error) {
+	rows, err := k.q.QueryContext(ctx, sqlfiles.Query("build_columns"), schemas, tables)
 	if err != nil {
-		return fmt.Errorf("transform: read columns: %w", err)
+		return nil, fmt.Errorf("transform: read columns: %w", err)
 	}
 	defer rows.Close()
-	k.columns = map[string]string{}
+	out := map[string]string{}
 	for rows.Next() {
 		var table, cols string
 		if err := rows.Scan(&table, &cols); err != nil {
-			return err
+			return nil, err
 		}
-		k.columns[table] = cols
+		out[table] = cols
 	}
-	return rows.Err()
+	return out, rows.Err()
 }
 
 // rowsHash is the row count and the sum of the rows' hashes: it changes
@@ -286,13 +293,16 @@ func (k *keys) outputKey(ctx context.Context, m Model, input string) (string, er
 		// Its views and macros are read as written.
 		fmt.Fprintf(h, "sql %d %s\n", len(m.PassSQL), m.PassSQL)
 	}
+	var columns map[string]string
+	if len(m.Tables) > 0 {
+		var err error
+		if columns, err = k.tableColumns(ctx, []string{}, m.Tables); err != nil {
+			return "", fmt.Errorf("transform: columns of %s: %w", m.Name, err)
+		}
+	}
 	for _, t := range m.Tables {
 		schema, name, _ := strings.Cut(t, ".")
-		var cols string
-		if err := k.q.QueryRowContext(ctx, sqlfiles.Query("build_table_columns"), schema, name).Scan(&cols); err != nil {
-			return "", fmt.Errorf("transform: columns of %s: %w", t, err)
-		}
-		fmt.Fprintf(h, "columns %s %s\n", t, cols)
+		fmt.Fprintf(h, "columns %s %s\n", t, columns[t])
 		var size int64
 		if err := k.q.QueryRowContext(ctx, tableQuery("build_row_count", schema, name)).Scan(&size); err != nil {
 			return "", fmt.Errorf("transform: count of %s: %w", t, err)

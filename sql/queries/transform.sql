@@ -57,14 +57,11 @@ WHERE database_name = current_database() AND function_type IN ('macro', 'table_m
 -- getvariable('takt_since').
 SET VARIABLE takt_since = $1;
 
--- name: build_table_columns
--- The columns of table $1.$2, with their types.
-SELECT coalesce(string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index), '')
-FROM duckdb_columns()
-WHERE database_name = current_database() AND schema_name = $1 AND table_name = $2;
-
--- name: build_external_columns
+-- name: build_columns
+-- The columns of the tables of schemas $1 and of tables $2 (schema.name),
+-- with their types, a line per table.
 SELECT schema_name || '.' || table_name, string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index)
 FROM duckdb_columns()
-WHERE database_name = current_database() AND schema_name IN ('raw', 'ops', 'billing', 'audit', 'incident')
+WHERE database_name = current_database()
+  AND (schema_name IN (SELECT unnest($1::VARCHAR[])) OR schema_name || '.' || table_name IN (SELECT unnest($2::VARCHAR[])))
 GROUP BY ALL;
