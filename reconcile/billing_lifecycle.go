@@ -53,18 +53,27 @@ func ApproveRun(ctx context.Context, db *sql.DB, s Settings, runID, by string, c
 				runID, inv.ID, inv.Customer)
 		}
 	}
-	t := now(clock)
+	// To the microsecond, as the database keeps it: the run returned is
+	// the run a later read gives.
+	t := now(clock).Truncate(time.Microsecond)
 	if _, err := audit.Append(ctx, tx, t, audit.Entry{Actor: by, Action: "run_approved", Entity: "billing_run", EntityID: runID,
 		Before: map[string]string{"status": r.Status}, After: map[string]string{"status": StatusApproved, "approved_by": by, "content_hash": contentHash(r)}}); err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_set_status_approved"), runID, by, t); err != nil {
+	res, err := tx.ExecContext(ctx, sqlfiles.Query("billing_set_status_approved"), runID, by, t)
+	if err != nil {
 		return nil, fmt.Errorf("billing: approve %s: %w", runID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return nil, fmt.Errorf("billing: approve %s: %w: the run is no longer a draft; show it", runID, ErrStatus)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("billing: approve %s: commit: %w", runID, err)
 	}
-	return LoadRun(ctx, db, runID)
+	// The run was read in the transaction; only its status changed (a
+	// large run's items are not read a second time).
+	r.Status, r.ApprovedBy, r.ApprovedAt = StatusApproved, by, t
+	return r, nil
 }
 
 // DiscardRun discards a draft or approved run that nothing was exported

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -41,8 +42,17 @@ func TestRunLifecycleAndXeroExport(t *testing.T) {
 	if _, err := ApproveRun(ctx, w.DB, s, run.ID, "anna", clock()); !errors.Is(err, ErrSameUser) {
 		t.Fatalf("creator approves: %v", err)
 	}
-	if _, err := ApproveRun(ctx, w.DB, s, run.ID, "bert", clock()); err != nil {
+	// A clock finer than the database's microseconds: the run returned
+	// is still the run a later read gives.
+	approved, err := ApproveRun(ctx, w.DB, s, run.ID, "bert", func() time.Time { return rawtest.Time("2026-04-01T08:30:00.123456789Z") })
+	if err != nil {
 		t.Fatal(err)
+	}
+	if stored, err := LoadRun(ctx, w.DB, run.ID); err != nil {
+		t.Fatal(err)
+	} else if !reflect.DeepEqual(approved, stored) || stored.Status != StatusApproved || stored.ApprovedBy != "bert" ||
+		!stored.ApprovedAt.Equal(rawtest.Time("2026-04-01T08:30:00.123456Z")) {
+		t.Errorf("approve returned %+v\nthe stored run is %+v", approved, stored)
 	}
 	lineID := run.Invoices[0].Lines[0].ID
 	amount := decimal.RequireFromString("280.00")
