@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -34,6 +35,27 @@ type CreateOptions struct {
 	InvoiceDate time.Time
 	// Now is the clock for timestamps; nil means time.Now.
 	Now func() time.Time
+	// Log receives each step of the build at debug level, with its
+	// duration in seconds ("billing run step": where a large run spends
+	// its time); nil logs nothing.
+	Log *slog.Logger
+}
+
+// steps logs the steps of a run's build with their durations.
+type steps struct {
+	ctx  context.Context
+	log  *slog.Logger
+	last time.Time
+}
+
+// done logs the step that ends now.
+func (s *steps) done(step string, attrs ...any) {
+	if s.log == nil {
+		return
+	}
+	t := time.Now()
+	s.log.DebugContext(s.ctx, "billing run step", append([]any{"step", step, "seconds", t.Sub(s.last).Seconds()}, attrs...)...)
+	s.last = t
 }
 
 // maxCreateAttempts bounds the retries after a conflict with a run
@@ -86,6 +108,7 @@ func now(opt func() time.Time) time.Time {
 
 func createOnce(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) (*Run, error) {
 	s = s.withDefaults()
+	st := &steps{ctx: ctx, log: opt.Log, last: time.Now()}
 	period := time.Date(opt.Period.Year(), opt.Period.Month(), 1, 0, 0, 0, 0, time.UTC)
 	periodEnd := period.AddDate(0, 1, -1)
 	invoiceDate := opt.InvoiceDate
@@ -108,18 +131,22 @@ func createOnce(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) 
 		return nil, fmt.Errorf("billing: read unbilled work: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), sqlfiles.Query("billing_drop_candidates"))
+	st.done("stage_work")
 	cands, held, err := loadCandidates(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
+	st.done("read_work", "items", len(cands))
 	plain, err := loadPlainLines(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
+	st.done("sum_plain_lines", "lines", len(plain))
 	heads, err := loadHeads(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
+	st.done("fingerprint_invoices", "invoices", len(heads))
 	if len(heads) == 0 {
 		var heldNote string
 		if len(held) > 0 {
@@ -142,11 +169,13 @@ func createOnce(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) 
 	if err != nil {
 		return nil, err
 	}
+	st.done("read_budgets_vat_fx")
 	invs, err := build(buildInput{Period: period, InvoiceDate: invoiceDate, Candidates: cands, Plain: plain, Heads: heads,
 		Budgets: budgets, VAT: vat, FX: fx}, s)
 	if err != nil {
 		return nil, err
 	}
+	st.done("build")
 	t := now(opt.Now)
 	run := &Run{Kind: KindInvoiceRun, Period: month, PeriodEnd: periodEnd, InvoiceDate: invoiceDate,
 		Status: StatusDraft, CreatedBy: opt.By, CreatedAt: t, Invoices: invs, InputsHash: inputsHash(heads, budgets, s, invoiceDate)}
@@ -163,12 +192,14 @@ func createOnce(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) 
 	if err := insertRun(ctx, conn, tx, run); err != nil {
 		return nil, err
 	}
+	st.done("store", "run", run.ID)
 	// The items of the lines the database derived are read back, and all
 	// in the order a stored run is read in: the run returned is the run
 	// `takt billing-run show` prints.
 	if err := loadItems(ctx, conn, run); err != nil {
 		return nil, fmt.Errorf("billing: run %s: read its items: %w", run.ID, err)
 	}
+	st.done("read_back_items")
 	// The database must have found exactly the items the build counted
 	// for each line it derived.
 	for _, inv := range run.Invoices {
@@ -183,9 +214,11 @@ func createOnce(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) 
 		After: runSummary(run)}); err != nil {
 		return nil, err
 	}
+	st.done("audit")
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("billing: create run %s: commit: %w", run.ID, err)
 	}
+	st.done("commit")
 	return run, nil
 }
 

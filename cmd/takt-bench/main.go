@@ -33,6 +33,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -412,8 +414,9 @@ func reconcilePhase(ctx context.Context, wh *warehouse.Warehouse, o options) err
 	var exc, unbilled int64
 	_ = wh.DB.QueryRowContext(ctx, `SELECT count(*) FROM reconcile.exceptions`).Scan(&exc)
 	_ = wh.DB.QueryRowContext(ctx, `SELECT count(*) FROM reconcile.unbilled_work`).Scan(&unbilled)
+	steps := stepTimes{}
 	start = time.Now()
-	run, err := reconcile.CreateRun(ctx, wh.DB, billingSettings(), reconcile.CreateOptions{Period: asOf, By: "bench"})
+	run, err := reconcile.CreateRun(ctx, wh.DB, billingSettings(), reconcile.CreateOptions{Period: asOf, By: "bench", Log: slog.New(steps)})
 	if err != nil {
 		return err
 	}
@@ -431,7 +434,7 @@ func reconcilePhase(ctx context.Context, wh *warehouse.Warehouse, o options) err
 	}
 	discard := time.Since(start)
 	figures := map[string]any{"reconcile_models_s": secs(rec), "models_s": perModel, "draft_run_s": secs(draft), "total_s": secs(rec + draft),
-		"discard_s":  secs(discard),
+		"discard_s": secs(discard), "draft_run_steps_s": steps,
 		"exceptions": exc, "unbilled_items": unbilled, "run_invoices": len(run.Invoices), "run_lines": lines, "run_items": items}
 	// The peak so far is reconciling and the draft run's; the export that
 	// follows may raise the process's peak (peak_rss_mib).
@@ -442,6 +445,34 @@ func reconcilePhase(ctx context.Context, wh *warehouse.Warehouse, o options) err
 	report("reconcile", o.entries, figures)
 	return nil
 }
+
+// stepTimes collects the steps a draft run logs (reconcile.CreateOptions
+// Log) with their seconds, to the millisecond.
+type stepTimes map[string]float64
+
+func (s stepTimes) Enabled(context.Context, slog.Level) bool { return true }
+
+func (s stepTimes) Handle(_ context.Context, r slog.Record) error {
+	var step string
+	var seconds float64
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "step":
+			step = a.Value.String()
+		case "seconds":
+			seconds = a.Value.Float64()
+		}
+		return true
+	})
+	if step != "" {
+		s[step] = math.Round((s[step]+seconds)*1000) / 1000
+	}
+	return nil
+}
+
+func (s stepTimes) WithAttrs([]slog.Attr) slog.Handler { return s }
+
+func (s stepTimes) WithGroup(string) slog.Handler { return s }
 
 // exportPhase creates the run again, approves it, exports it to Xero (the
 // emulator, on 127.0.0.1) and writes it as CSV and XLSX, timing each step.

@@ -126,7 +126,12 @@ func newBillingCreateCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opt := reconcile.CreateOptions{Period: p, By: by}
+			logger, err := g.logger()
+			if err != nil {
+				return err
+			}
+			// --log-level debug shows the build's steps with their times.
+			opt := reconcile.CreateOptions{Period: p, By: by, Log: logger}
 			if invoiceDate != "" {
 				if opt.InvoiceDate, err = parseDay("invoice-date", invoiceDate); err != nil {
 					return err

@@ -182,8 +182,30 @@ func TestDemoBillingRunToXero(t *testing.T) {
 	cfg := copyDemo(t, dir, srv.URL, srv.TokenURL())
 	period := company.AsOf.Format("2006-01")
 
+	// With --log-level debug the log names each step of the build with
+	// its time.
+	var out, logs bytes.Buffer
+	if code, err := runCLI(&out, &logs, "billing-run", "create", "--config", cfg, "--period", period, "--by", "anna", "--format", "json",
+		"--log-level", "debug", "--log-format", "json"); err != nil || code != 0 {
+		t.Fatalf("billing-run create: exit %d: %v\n%s", code, err, logs.String())
+	}
+	var steps []string
+	for line := range strings.Lines(logs.String()) {
+		var rec struct {
+			Msg     string   `json:"msg"`
+			Step    string   `json:"step"`
+			Seconds *float64 `json:"seconds"`
+		}
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "billing run step" && rec.Seconds != nil && *rec.Seconds >= 0 {
+			steps = append(steps, rec.Step)
+		}
+	}
+	if want := []string{"stage_work", "read_work", "sum_plain_lines", "fingerprint_invoices", "read_budgets_vat_fx", "build", "store",
+		"read_back_items", "audit", "commit"}; !slices.Equal(steps, want) {
+		t.Errorf("logged steps %v, want %v\n%s", steps, want, logs.String())
+	}
 	var run map[string]any
-	if err := json.Unmarshal(cli(t, "billing-run", "create", "--config", cfg, "--period", period, "--by", "anna", "--format", "json"), &run); err != nil {
+	if err := json.Unmarshal(out.Bytes(), &run); err != nil {
 		t.Fatal(err)
 	}
 	if run["id"] != "BR-"+period+"-01" || run["period"] != period || run["status"] != "draft" || run["created_by"] != "anna" {
