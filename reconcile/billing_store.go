@@ -193,23 +193,10 @@ func createOnce(ctx context.Context, db *sql.DB, s Settings, opt CreateOptions) 
 		return nil, err
 	}
 	st.done("store", "run", run.ID)
-	// The items of the lines the database derived are read back, and all
-	// in the order a stored run is read in: the run returned is the run
-	// `takt billing-run show` prints.
-	if err := loadItems(ctx, conn, run); err != nil {
-		return nil, fmt.Errorf("billing: run %s: read its items: %w", run.ID, err)
+	if err := readBackItems(ctx, conn, run); err != nil {
+		return nil, fmt.Errorf("billing: run %s: %w", run.ID, err)
 	}
 	st.done("read_back_items")
-	// The database must have found exactly the items the build counted
-	// for each line it derived.
-	for _, inv := range run.Invoices {
-		for _, l := range inv.Lines {
-			if l.derived > 0 && len(l.Items) != l.derived {
-				return nil, fmt.Errorf("billing: run %s: line %s: the staged work gives %d items, the line bills %d: create the run again",
-					run.ID, l.ID, len(l.Items), l.derived)
-			}
-		}
-	}
 	if _, err := audit.Append(ctx, tx, t, audit.Entry{Actor: opt.By, Action: "run_created", Entity: "billing_run", EntityID: run.ID,
 		After: runSummary(run)}); err != nil {
 		return nil, err
@@ -801,17 +788,54 @@ func queryRunItems(ctx context.Context, q querier, runID string, fn func(lineID,
 	return rows.Err()
 }
 
-// loadItems sets the items of a run's lines to the stored ones.
-func loadItems(ctx context.Context, q querier, r *Run) error {
+// readBackItems sets the items of a new run's lines to the stored ones,
+// in the order a stored run is read in (the run returned is the run
+// `takt billing-run show` prints), after checking each line: a line the
+// database derived holds as many items as the build counted, any other
+// line exactly the items the build gave it.
+func readBackItems(ctx context.Context, q querier, r *Run) error {
 	items, err := runItems(ctx, q, r.ID)
 	if err != nil {
-		return err
+		return fmt.Errorf("read its items: %w", err)
 	}
 	for i := range r.Invoices {
 		for _, ls := range [][]Line{r.Invoices[i].Lines, r.Invoices[i].WriteOffs} {
 			for j := range ls {
+				if err := checkStoredItems(ls[j], items[ls[j].ID]); err != nil {
+					return fmt.Errorf("line %s: %w: create the run again", ls[j].ID, err)
+				}
 				ls[j].Items = items[ls[j].ID]
 			}
+		}
+	}
+	return nil
+}
+
+// checkStoredItems compares the items stored for line l with the build's:
+// their number for a line the database derived, else each item's
+// quantity and amount (kept to 4 decimals, as insertRun stores it).
+func checkStoredItems(l Line, stored []LineItem) error {
+	if l.derived > 0 {
+		if len(stored) != l.derived {
+			return fmt.Errorf("the staged work gives %d items, the line bills %d", len(stored), l.derived)
+		}
+		return nil
+	}
+	if len(stored) != len(l.Items) {
+		return fmt.Errorf("%d items are stored, the line bills %d", len(stored), len(l.Items))
+	}
+	built := make(map[string]LineItem, len(l.Items))
+	for _, it := range l.Items {
+		built[it.Key] = it
+	}
+	for _, st := range stored {
+		b, ok := built[st.Key]
+		if !ok {
+			return fmt.Errorf("item %s is stored but not billed by the line", st.Key)
+		}
+		if !st.Quantity.Equal(b.Quantity) || !st.Amount.Equal(money.RoundCents(b.Amount, 4)) {
+			return fmt.Errorf("item %s is stored with quantity %s and amount %s, the line bills %s and %s", st.Key, st.Quantity, st.Amount,
+				b.Quantity, money.RoundCents(b.Amount, 4))
 		}
 	}
 	return nil

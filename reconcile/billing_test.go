@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/takt-billing/takt/internal/rawtest"
 )
 
@@ -193,4 +195,32 @@ func itemsText(items []LineItem) string {
 		fmt.Fprintf(&b, "%s=%s/%s ", it.Key, it.Quantity.StringFixed(4), it.Amount.StringFixed(4))
 	}
 	return b.String()
+}
+
+// A new run's stored items are checked against the build's before the
+// run is committed: the number of a derived line's items, and each item
+// of any other line to the 4 decimals it is stored with.
+func TestCheckStoredItems(t *testing.T) {
+	d := decimal.RequireFromString
+	line := Line{Items: []LineItem{{Key: "time:a", Quantity: d("1.5"), Amount: d("180.00005")}, {Key: "time:b", Quantity: d("2"), Amount: d("240")}}}
+	stored := []LineItem{{Key: "time:a", Quantity: d("1.5000"), Amount: d("180.0001")}, {Key: "time:b", Quantity: d("2.0000"), Amount: d("240.0000")}}
+	if err := checkStoredItems(line, stored); err != nil {
+		t.Errorf("the stored items are the line's: %v", err)
+	}
+	for _, c := range []struct {
+		name   string
+		line   Line
+		stored []LineItem
+		want   string
+	}{
+		{"an amount differs", line, []LineItem{stored[0], {Key: "time:b", Quantity: d("2"), Amount: d("24")}},
+			"item time:b is stored with quantity 2 and amount 24, the line bills 2 and 240"},
+		{"an item is missing", line, stored[:1], "1 items are stored, the line bills 2"},
+		{"another item", line, []LineItem{stored[0], {Key: "time:c", Quantity: d("2"), Amount: d("240")}}, "item time:c is stored but not billed by the line"},
+		{"a derived line's count", Line{derived: 3}, stored, "the staged work gives 2 items, the line bills 3"},
+	} {
+		if err := checkStoredItems(c.line, c.stored); err == nil || err.Error() != c.want {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
 }
