@@ -27,12 +27,12 @@ capped AS (
       AND (budget_hours IS NOT NULL OR budget_amount IS NOT NULL)
 ),
 cand AS (
-    SELECT u.kind || ':' || u.source_id AS item_key, u.kind, u.source_id, u.customer_id, u.customer, u.project_code, u.project,
-           p.billing_model, u.task, u.person, u.work_date, u.hours, u.rate, u.amount, u.currency
-    FROM u LEFT JOIN core.projects p ON p.project_code = u.project_code
+    SELECT u.kind || ':' || u.source_id AS item_key, u.kind, u.customer_id, u.customer, u.project_code, u.project,
+           u.task, u.work_date, u.hours, u.rate, u.amount, u.currency
+    FROM u
     UNION ALL
-    SELECT 'change_request:' || cr.change_request_id, 'change_request', cr.change_request_id, cr.customer_id, c.name,
-           cr.project_code, cr.project_name, cr.billing_model, cr.title, NULL, cr.approved_on, 0::DECIMAL(18,4), NULL,
+    SELECT 'change_request:' || cr.change_request_id, 'change_request', cr.customer_id, c.name,
+           cr.project_code, cr.project_name, cr.title, cr.approved_on, 0::DECIMAL(18,4), NULL,
            round(cr.extra_amount, 2)::DECIMAL(18,2), cr.currency
     FROM core.change_requests cr
     LEFT JOIN core.customers c ON c.customer_id = cr.customer_id
@@ -41,10 +41,9 @@ cand AS (
       AND NOT EXISTS (SELECT 1 FROM billing.ledger g WHERE g.item_key = 'change_request:' || cr.change_request_id)
 ),
 staged AS (
-    SELECT c.item_key, c.kind, c.source_id, coalesce(c.customer_id, '') AS customer_id, coalesce(c.customer, '') AS customer,
-           coalesce(c.project_code, '') AS project_code, coalesce(c.project, '') AS project,
-           coalesce(c.billing_model, '') AS billing_model, coalesce(c.task, '') AS task, coalesce(c.person, '') AS person,
-           c.work_date, c.hours, c.rate, c.amount, c.currency, cl.run_id AS claimed_by, d.not_before,
+    SELECT c.item_key, c.kind, coalesce(c.customer_id, '') AS customer_id, coalesce(c.customer, '') AS customer,
+           coalesce(c.project_code, '') AS project_code, coalesce(c.project, '') AS project, coalesce(c.task, '') AS task,
+           c.work_date, c.hours, c.rate, c.amount, c.currency, cl.run_id AS claimed_by,
            cl.run_id IS NULL AND coalesce(d.not_before <= $2, true) AND coalesce(c.customer_id, '') <> ''
              AND NOT (c.kind = 'time' AND c.rate IS NULL) AS billable,
            cp.project_code IS NOT NULL AS capped
