@@ -119,7 +119,10 @@ type Invoice struct {
 	IdempotencyKey              string
 	XeroInvoiceID               string
 	ExportedAt                  time.Time
-	Lines                       []Line
+	// Refusals is how often the accounting system refused the invoice
+	// (billing.refusals): its next attempt goes with a new key.
+	Refusals int
+	Lines    []Line
 	// WriteOffs are proposals: work beyond a budget cap, shown, not billed.
 	WriteOffs []Line
 }

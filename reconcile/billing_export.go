@@ -28,7 +28,8 @@ const (
 type InvoiceSender interface {
 	// Batches splits invs, in their order, into the requests that carry
 	// them. The split must depend on the invoices alone: a resumed export
-	// sends what is left in the same requests, with the same keys.
+	// splits the same invoices the same way and sends what is left of each
+	// batch (batchKey).
 	Batches(run *Run, invs []Invoice) ([][]Invoice, error)
 	// Send creates a batch with the idempotency key, which the same
 	// batch always gets (batchKey), and answers for each invoice in order.
@@ -44,9 +45,11 @@ type Sent struct {
 	Refused    string
 }
 
-// Refusal is a document the accounting system refused, and why.
+// Refusal is a document the accounting system refused, and why; No
+// counts the invoice's refusals.
 type Refusal struct {
 	InvoiceID, Number, Customer, Reason string
+	No                                  int
 }
 
 // ExportResult says what an export did.
@@ -70,10 +73,12 @@ type ExportResult struct {
 // work marked billed, in one transaction after its answer, and the run
 // becomes exported with the last one. A batch whose request failed is
 // not recorded and stops the export; a document the accounting system
-// refused is reported and the other batches still go. Calling again
-// resumes: invoices already created are skipped, the others sent in the
-// same batches with the same keys (a batch that was answered but not
-// recorded is answered again, and nothing is created twice).
+// refused is recorded as refused and reported, and the other batches
+// still go. Calling again resumes: the invoices are split into the same
+// batches, and what is left of each goes with the same key as before
+// unless a refusal was recorded since (a batch that was answered but not
+// recorded is answered again, and nothing is created twice; a refused
+// document is sent anew).
 func ExportToAccounting(ctx context.Context, db *sql.DB, s Settings, runID string, sender InvoiceSender, by string, clock func() time.Time) (*ExportResult, error) {
 	if strings.TrimSpace(by) == "" {
 		return nil, audit.ErrNoActor
@@ -86,19 +91,33 @@ func ExportToAccounting(ctx context.Context, db *sql.DB, s Settings, runID strin
 	if r.Status == StatusExported {
 		return nil, fmt.Errorf("billing: export %s: %w: the run was exported to %s on %s", runID, ErrStatus, r.ExportTarget, r.ExportedAt.Format(time.DateOnly))
 	}
-	var pending []Invoice
+	// Every invoice with lines, exported before or not: split the same
+	// way on every attempt, a batch's members left to send and their
+	// refusals give its key.
+	var withLines []Invoice
 	for _, inv := range r.Invoices {
-		if !inv.ExportedAt.IsZero() || len(inv.Lines) == 0 {
+		if len(inv.Lines) == 0 {
 			res.Skipped = append(res.Skipped, inv.ID)
 			continue
 		}
-		pending = append(pending, inv)
+		withLines = append(withLines, inv)
 	}
-	batches, err := sender.Batches(r, pending)
+	batches, err := sender.Batches(r, withLines)
 	if err != nil {
 		return nil, fmt.Errorf("billing: export %s: %w", runID, err)
 	}
-	for _, batch := range batches {
+	for _, all := range batches {
+		var batch []Invoice
+		for _, inv := range all {
+			if !inv.ExportedAt.IsZero() {
+				res.Skipped = append(res.Skipped, inv.ID)
+				continue
+			}
+			batch = append(batch, inv)
+		}
+		if len(batch) == 0 {
+			continue
+		}
 		what := "invoice " + batch[0].Number + " (" + batch[0].Customer + ")"
 		if len(batch) > 1 {
 			what = fmt.Sprintf("invoices %s to %s", batch[0].Number, batch[len(batch)-1].Number)
@@ -114,14 +133,17 @@ func ExportToAccounting(ctx context.Context, db *sql.DB, s Settings, runID strin
 		}
 		var created []Invoice
 		var ids []string
+		var refused []Refusal
 		for i, sd := range sent {
 			if sd.Refused != "" {
-				res.Refused = append(res.Refused, Refusal{InvoiceID: batch[i].ID, Number: batch[i].Number, Customer: batch[i].Customer, Reason: sd.Refused})
+				refused = append(refused, Refusal{InvoiceID: batch[i].ID, Number: batch[i].Number, Customer: batch[i].Customer,
+					Reason: sd.Refused, No: batch[i].Refusals + 1})
 				continue
 			}
 			created, ids = append(created, batch[i]), append(ids, sd.ExternalID)
 		}
-		if err := markExported(ctx, db, r, created, ids, by, clock); err != nil {
+		res.Refused = append(res.Refused, refused...)
+		if err := markExported(ctx, db, r, created, ids, refused, by, clock); err != nil {
 			return res, fmt.Errorf("billing: export %s: %s were created in the accounting system but recording them failed: %w; run the export again (the same idempotency key returns the same documents)",
 				runID, what, err)
 		}
@@ -149,16 +171,21 @@ func ExportToAccounting(ctx context.Context, db *sql.DB, s Settings, runID strin
 }
 
 // batchKey is the idempotency key of a batch: a single invoice's own key,
-// or a hash of its invoices' keys in order. The keys are committed before
-// the first attempt and a batch is the same whenever it is sent, so its
-// key is too.
+// or a hash of its invoices' keys (and refusals, if any) in order. The
+// keys are committed before the first attempt, and what is left of a
+// batch changes only when an answer to it is recorded: a request whose
+// answer was lost goes again with the same key, a refused document with
+// a new one.
 func batchKey(batch []Invoice) string {
-	if len(batch) == 1 {
+	if len(batch) == 1 && batch[0].Refusals == 0 {
 		return batch[0].IdempotencyKey
 	}
 	h := sha256.New()
 	for _, inv := range batch {
 		h.Write([]byte(inv.IdempotencyKey + "|"))
+		if inv.Refusals > 0 {
+			h.Write([]byte("refused " + strconv.Itoa(inv.Refusals) + "|"))
+		}
 	}
 	return "takt-b-" + hex.EncodeToString(h.Sum(nil))[:40]
 }
@@ -221,7 +248,7 @@ func ExportToFile(ctx context.Context, db *sql.DB, s Settings, runID, target, pa
 		withLines = append(withLines, inv)
 		res.Exported = append(res.Exported, inv.ID)
 	}
-	if err := markExported(ctx, db, r, withLines, nil, by, clock); err != nil {
+	if err := markExported(ctx, db, r, withLines, nil, nil, by, clock); err != nil {
 		return nil, fmt.Errorf("billing: export %s: the file %s was written but recording the export failed: %w; nothing is marked billed, export again", runID, path, err)
 	}
 	if err := finishExport(ctx, db, r, target, path, sum, by, clock); err != nil {
@@ -307,9 +334,12 @@ func reserve(ctx context.Context, db *sql.DB, s Settings, runID, target, by stri
 // one's id in the accounting system, nil for a file) and, in the same
 // transaction, marks the work they bill as billed in the ledger: invoices
 // add what they bill, write-off proposals close what they write off,
-// credit notes subtract what they credit and release it once.
-func markExported(ctx context.Context, db *sql.DB, r *Run, invs []Invoice, externalIDs []string, by string, clock func() time.Time) error {
-	if len(invs) == 0 {
+// credit notes subtract what they credit and release it once. The
+// documents of the same answer the accounting system refused are recorded
+// as refused in that transaction too.
+func markExported(ctx context.Context, db *sql.DB, r *Run, invs []Invoice, externalIDs []string, refused []Refusal, by string,
+	clock func() time.Time) error {
+	if len(invs) == 0 && len(refused) == 0 {
 		return nil
 	}
 	conn, err := db.Conn(ctx)
@@ -325,7 +355,7 @@ func markExported(ctx context.Context, db *sql.DB, r *Run, invs []Invoice, exter
 	t := now(clock)
 	ids := make([]string, len(invs))
 	ext := make([]string, len(invs))
-	entries := make([]audit.Entry, len(invs))
+	entries := make([]audit.Entry, 0, len(invs)+len(refused))
 	var lr ledgerRows
 	for i, inv := range invs {
 		ids[i] = inv.ID
@@ -333,16 +363,29 @@ func markExported(ctx context.Context, db *sql.DB, r *Run, invs []Invoice, exter
 			ext[i] = externalIDs[i]
 		}
 		lr.add(r, inv, append(append([]Line{}, inv.Lines...), inv.WriteOffs...), t)
-		entries[i] = audit.Entry{Actor: by, Action: "invoice_exported", Entity: "billing_invoice", EntityID: r.ID + "/" + inv.ID,
+		entries = append(entries, audit.Entry{Actor: by, Action: "invoice_exported", Entity: "billing_invoice", EntityID: r.ID + "/" + inv.ID,
 			After: map[string]string{"number": inv.Number, "external_id": ext[i], "gross": inv.Gross.StringFixed(2), "currency": inv.Currency,
-				"doc_type": inv.DocType}}
+				"doc_type": inv.DocType}})
 	}
-	res, err := tx.ExecContext(ctx, sqlfiles.Query("billing_set_exported"), r.ID, t, ids, ext)
-	if err != nil {
-		return err
+	if len(invs) > 0 {
+		res, err := tx.ExecContext(ctx, sqlfiles.Query("billing_set_exported"), r.ID, t, ids, ext)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != int64(len(invs)) {
+			return fmt.Errorf("%d of the %d invoices are already recorded as exported", int64(len(invs))-n, len(invs))
+		}
 	}
-	if n, _ := res.RowsAffected(); n != int64(len(invs)) {
-		return fmt.Errorf("%d of the %d invoices are already recorded as exported", int64(len(invs))-n, len(invs))
+	if len(refused) > 0 {
+		rIDs, nos, reasons := make([]string, len(refused)), make([]int32, len(refused)), make([]string, len(refused))
+		for i, f := range refused {
+			rIDs[i], nos[i], reasons[i] = f.InvoiceID, int32(f.No), f.Reason
+			entries = append(entries, audit.Entry{Actor: by, Action: "invoice_refused", Entity: "billing_invoice", EntityID: r.ID + "/" + f.InvoiceID,
+				After: map[string]string{"number": f.Number, "refusal": strconv.Itoa(f.No)}, Reason: f.Reason})
+		}
+		if _, err := tx.ExecContext(ctx, sqlfiles.Query("billing_insert_refusals"), r.ID, by, t, rIDs, nos, reasons); err != nil {
+			return err
+		}
 	}
 	if _, err := audit.AppendAll(ctx, tx, t, entries); err != nil {
 		return err

@@ -242,6 +242,95 @@ func TestExportRefusedDocumentIsReported(t *testing.T) {
 	}
 }
 
+// A refusal is recorded with the answer that brought it: on resuming,
+// the invoices are split into the batches of the first attempt, a batch
+// whose answer was lost goes again with its key (Xero answers it from
+// its records), and the refused document goes with a new key each time
+// (Xero would answer the old one with the old refusal).
+func TestExportResumedAfterARefusalKeepsTheBatches(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w, s, run := approvedScenarioRun(t)
+	type request struct{ numbers, key string }
+	var requests []request
+	export := func(answer func(numbers string) ([]Sent, error)) error {
+		sender := batchSender{size: 2, send: func(batch []Invoice, key string) ([]Sent, error) {
+			var numbers []string
+			for _, inv := range batch {
+				numbers = append(numbers, inv.Number)
+			}
+			requests = append(requests, request{strings.Join(numbers, ","), key})
+			return answer(strings.Join(numbers, ","))
+		}}
+		_, err := ExportToAccounting(ctx, w.DB, s, run.ID, sender, "dora", clock())
+		return err
+	}
+	taken := Sent{Refused: "Invoice # must be unique"}
+	// First attempt: 2 is refused, the answer for 3 and 4 is lost.
+	err := export(func(numbers string) ([]Sent, error) {
+		switch numbers {
+		case "TK-2026-0001,TK-2026-0002":
+			return []Sent{{ExternalID: "X-1"}, taken}, nil
+		case "TK-2026-0003,TK-2026-0004":
+			return nil, errors.New("timeout")
+		}
+		t.Fatalf("first attempt sent %s", numbers)
+		return nil, nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "invoices TK-2026-0003 to TK-2026-0004: timeout") {
+		t.Fatalf("first attempt: %v", err)
+	}
+	// Second attempt: 2 is refused again, the rest is created.
+	err = export(func(numbers string) ([]Sent, error) {
+		if numbers == "TK-2026-0002" {
+			return []Sent{taken}, nil
+		}
+		var out []Sent
+		for n := range strings.SplitSeq(numbers, ",") {
+			out = append(out, Sent{ExternalID: "X-" + n})
+		}
+		return out, nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "refused 1 document(s), TK-2026-0002") {
+		t.Fatalf("second attempt: %v", err)
+	}
+	// Third attempt: 2 alone, created.
+	if err := export(func(string) ([]Sent, error) { return []Sent{{ExternalID: "X-2"}}, nil }); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range requests {
+		got = append(got, r.numbers)
+	}
+	if want := "TK-2026-0001,TK-2026-0002 TK-2026-0003,TK-2026-0004 TK-2026-0002 TK-2026-0003,TK-2026-0004 TK-2026-0005 TK-2026-0002"; strings.Join(got, " ") != want {
+		t.Fatalf("requests %v, want %s", got, want)
+	}
+	stored, err := LoadRun(ctx, w.DB, run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := stored.Invoices[1].IdempotencyKey
+	keys := map[string]bool{}
+	for _, r := range []request{requests[0], requests[2], requests[5]} {
+		keys[r.key] = true
+	}
+	if requests[3].key != requests[1].key || requests[4].key != stored.Invoices[4].IdempotencyKey || len(keys) != 3 || keys[own] {
+		t.Errorf("keys %+v: 3 and 4 must go again with their first key, 5 with its own, 2 with a new key each time (not its own %s)", requests, own)
+	}
+	if stored.Status != StatusExported || stored.Invoices[1].Refusals != 2 {
+		t.Errorf("run %s, invoice 2 refused %d times", stored.Status, stored.Invoices[1].Refusals)
+	}
+	got = queryStrings(t, w, `SELECT invoice_id || ' ' || no || ' ' || reason FROM billing.refusals WHERE run_id = $1 ORDER BY no`, run.ID)
+	id := stored.Invoices[1].ID
+	if strings.Join(got, ";") != id+" 1 Invoice # must be unique;"+id+" 2 Invoice # must be unique" {
+		t.Errorf("refusals %v", got)
+	}
+	got = queryStrings(t, w, `SELECT count(*)::VARCHAR FROM audit.log WHERE action = 'invoice_refused'`)
+	if strings.Join(got, "") != "2" {
+		t.Errorf("%v refusals in the audit trail, want 2", got)
+	}
+}
+
 // approvedScenarioRun is the scenario's run, created by anna and
 // approved by bert.
 func approvedScenarioRun(t *testing.T) (*rawtest.Warehouse, Settings, *Run) {

@@ -675,7 +675,7 @@ func loadRun(ctx context.Context, q querier, runID string, lines bool) (*Run, er
 		if err := rows.Scan(&i.ID, &i.Position, &i.DocType, &i.CustomerID, &i.Customer, &i.Country, &i.VATID, &i.XeroContactID,
 			&i.Currency, &i.VATCase, &net, &tax, &gross, &breakdown, &i.PaymentDays, &i.DueDate, &skPct, &skDays, &skDate, &skAmt,
 			&notes, &fxRate, &fxDate, &fxSource, &i.BaseCurrency, &bNet, &bTax, &bGross, &cRun, &cInv, &cNum, &cDate,
-			&i.Number, &i.IdempotencyKey, &i.XeroInvoiceID, &exported); err != nil {
+			&i.Number, &i.IdempotencyKey, &i.XeroInvoiceID, &exported, &i.Refusals); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("billing: run %s: invoices: %w", runID, err)
 		}

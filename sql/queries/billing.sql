@@ -252,8 +252,9 @@ SELECT invoice_id, position, doc_type, customer_id, customer, coalesce(country, 
        payment_days, due_date, skonto_percent::VARCHAR, skonto_days, skonto_date, skonto_amount::VARCHAR, notes,
        fx_rate::VARCHAR, fx_date, coalesce(fx_source, ''), base_currency, base_net::VARCHAR, base_tax::VARCHAR,
        base_gross::VARCHAR, coalesce(corrects_run_id, ''), coalesce(corrects_invoice_id, ''), coalesce(corrects_number, ''),
-       corrects_date, coalesce(invoice_number, ''), coalesce(idempotency_key, ''), coalesce(xero_invoice_id, ''), exported_at
-FROM billing.invoices WHERE run_id = $1 ORDER BY position;
+       corrects_date, coalesce(invoice_number, ''), coalesce(idempotency_key, ''), coalesce(xero_invoice_id, ''), exported_at,
+       (SELECT count(*) FROM billing.refusals f WHERE f.run_id = i.run_id AND f.invoice_id = i.invoice_id)
+FROM billing.invoices i WHERE run_id = $1 ORDER BY position;
 
 -- name: billing_run_lines
 SELECT invoice_id, line_id, position, kind, coalesce(project_code, ''), coalesce(project, ''), coalesce(task, ''),
@@ -330,6 +331,12 @@ WHERE i.run_id = $1 AND i.invoice_id = m.invoice_id AND i.invoice_number IS NULL
 UPDATE billing.invoices i SET xero_invoice_id = nullif(m.external_id, ''), exported_at = $2
 FROM (SELECT unnest($3::VARCHAR[]) AS invoice_id, unnest($4::VARCHAR[]) AS external_id) m
 WHERE i.run_id = $1 AND i.invoice_id = m.invoice_id AND i.exported_at IS NULL;
+
+-- name: billing_insert_refusals
+-- $1 run, $2 actor, $3 time; $4 invoice ids, $5 the refusals' numbers,
+-- $6 the reasons (lists in one order).
+INSERT INTO billing.refusals (run_id, invoice_id, no, reason, actor, refused_at)
+SELECT $1, unnest($4::VARCHAR[]), unnest($5::INTEGER[]), unnest($6::VARCHAR[]), $2, $3;
 
 -- name: billing_insert_ledger
 -- The ledger rows appended by reconcile.appendRows (decimals and dates as
