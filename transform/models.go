@@ -46,8 +46,8 @@ type Model struct {
 	// reader of a view or macro reads them too, each time it runs.
 	PassDeps      []string
 	PassExternals []string
-	// PassSQL is the text of its views and macros, without comments: what
-	// a reader runs of them.
+	// PassSQL is the text of its views and macros, without comments
+	// (passSQL): what a reader runs of them.
 	PassSQL string
 }
 
@@ -130,22 +130,12 @@ func parseModels() ([]Model, error) {
 	for _, m := range all {
 		body := stripComments(m.SQL)
 		m.Deps, m.Externals = references(body+"\n"+stripComments(m.Delta), objects, m.Name)
-		// The views and macros: each statement runs from its CREATE to
-		// the next one.
-		idx := createRe.FindAllStringSubmatchIndex(body, -1)
-		for i, loc := range idx {
-			if strings.EqualFold(body[loc[2]:loc[3]], "TABLE") {
-				continue
-			}
-			end := len(body)
-			if i+1 < len(idx) {
-				end = idx[i+1][0]
-			}
-			m.PassSQL += body[loc[0]:end]
-			deps, ext := references(body[loc[1]:end], objects, m.Name)
+		for _, st := range passStatements(body) {
+			deps, ext := references(st, objects, m.Name)
 			m.PassDeps = union(m.PassDeps, deps)
 			m.PassExternals = union(m.PassExternals, ext)
 		}
+		m.PassSQL = passSQL(m.SQL)
 	}
 	return topoSort(all, byName)
 }
@@ -214,6 +204,40 @@ func union(a, b []string) []string {
 		set[s] = true
 	}
 	return slices.Sorted(maps.Keys(set))
+}
+
+// passStatements are the view and macro statements of body (SQL without
+// comments), each from its CREATE to the next statement's.
+func passStatements(body string) []string {
+	idx := createRe.FindAllStringSubmatchIndex(body, -1)
+	var out []string
+	for i, loc := range idx {
+		if strings.EqualFold(body[loc[2]:loc[3]], "TABLE") {
+			continue
+		}
+		end := len(body)
+		if i+1 < len(idx) {
+			end = idx[i+1][0]
+		}
+		out = append(out, body[loc[0]:end])
+	}
+	return out
+}
+
+// passSQL is Model.PassSQL of a model's SQL: its views' and macros'
+// statements without comments, blank lines or trailing blanks, so that
+// adding, removing or editing a comment anywhere changes none of it.
+func passSQL(sql string) string {
+	var b strings.Builder
+	for _, st := range passStatements(stripComments(sql)) {
+		for l := range strings.Lines(st) {
+			if l = strings.TrimRight(l, " \t\r\n"); l != "" {
+				b.WriteString(l)
+				b.WriteByte('\n')
+			}
+		}
+	}
+	return b.String()
 }
 
 func stripComments(s string) string {
