@@ -211,6 +211,10 @@ func TestWriteSitePage(t *testing.T) {
 	}
 	for _, path := range paths {
 		file := filepath.Base(path)
+		// The service offers only what MaybeSitePage accepts.
+		if !MaybeSitePage(file) {
+			t.Errorf("WriteSite wrote %s, which MaybeSitePage refuses: takt serve would not offer it", file)
+		}
 		page, ok := want[file]
 		if !ok {
 			t.Errorf("WriteSite wrote %s, which is no page of the site", file)
