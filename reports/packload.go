@@ -17,6 +17,10 @@ import (
 	sqlfiles "github.com/takt-billing/takt/sql"
 )
 
+// ErrNoKPIs is the error of a month the warehouse's data does not reach:
+// nothing to report for it (LoadPack, ExplainKPI).
+var ErrNoKPIs = errors.New("reports: the warehouse has no KPIs")
+
 // PackOptions say which pack to assemble.
 type PackOptions struct {
 	Company, BaseCurrency, Lang string

@@ -117,10 +117,6 @@ type retroBody struct {
 // month and which month to choose instead.
 var ErrRetroPeriod = errors.New("reports: retro from")
 
-// ErrNoKPIs is the error of a month the warehouse's data does not reach:
-// nothing to report for it.
-var ErrNoKPIs = errors.New("reports: the warehouse has no KPIs")
-
 // WriteRetroPage writes the retro page for the period from the month of
 // from to the pack's month: every KPI at both ends with the change and
 // whether it went the better or the worse way, the incidents that touched

@@ -2,8 +2,7 @@
 -- rebuilds only what its inputs changed (transform/build.go).
 --   input_key   a hash of the model's (or test's) SQL, the output keys of
 --               the models it reads and the fingerprints of the tables
---               outside the models it reads (raw, ops, billing, audit,
---               incident);
+--               outside the models it reads (raw, ops, billing);
 --   inputs      what input_key hashes, as a JSON object: a model whose
 --               only changed inputs are raw tables that grew can be
 --               brought up to date from their new rows;
