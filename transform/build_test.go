@@ -5,6 +5,7 @@ package transform
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"regexp"
 	"slices"
@@ -46,8 +47,9 @@ func contents(t *testing.T, w *rawtest.Warehouse) map[string]string {
 	for _, m := range models {
 		for _, tbl := range m.Tables {
 			var n, sum string
-			schema, name, _ := strings.Cut(tbl, ".")
-			if err := w.DB.QueryRow(tableQuery("build_rows_hash", schema, name)).Scan(&n, &sum); err != nil {
+			// The test's own fingerprint, not the build's (build_rows_hash):
+			// a weaker one there must not weaken this comparison too.
+			if err := w.DB.QueryRow(fmt.Sprintf(`SELECT count(*)::VARCHAR, coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM %s t`, tbl)).Scan(&n, &sum); err != nil {
 				t.Fatal(err)
 			}
 			out[tbl] = n + " rows, hash " + sum
