@@ -143,22 +143,23 @@ func (d DraftDocument) wire() (outDocument, error) {
 		Type: d.Type, Contact: outContact{ContactID: d.ContactID}, Date: d.Date.Format(time.DateOnly),
 		Reference: d.Reference, CurrencyCode: d.Currency, Status: "DRAFT", LineAmountTypes: "Exclusive",
 	}
-	if _, err := collection(d.Type); err != nil {
-		return doc, err
-	}
 	if d.ContactID == "" {
 		doc.Contact.Name = d.ContactName
 	}
 	if !d.CurrencyRate.IsZero() {
 		doc.CurrencyRate = json.Number(d.CurrencyRate.String())
 	}
-	if d.Type == TypeSalesInvoice {
+	switch d.Type {
+	case TypeSalesInvoice:
 		doc.InvoiceNumber = d.Number
 		if !d.DueDate.IsZero() {
 			doc.DueDate = d.DueDate.Format(time.DateOnly)
 		}
-	} else {
+	case TypeSalesCreditNote:
 		doc.CreditNoteNumber = d.Number
+	default:
+		_, err := collection(d.Type)
+		return doc, err
 	}
 	for _, l := range d.Lines {
 		ol := outLine{Description: l.Description, Quantity: json.Number(l.Quantity.String()), UnitAmount: json.Number(l.UnitAmount.String()),
@@ -252,7 +253,7 @@ func (s *Sender) Put(ctx context.Context, docs []DraftDocument, idempotencyKey s
 	if err != nil {
 		return nil, err
 	}
-	coll, _ := collection(docs[0].Type)
+	coll, _ := collection(docs[0].Type) // Body checked the type
 	what := fmt.Sprintf("%s %s", coll, docs[0].Number)
 	if len(docs) > 1 {
 		what = fmt.Sprintf("%d %s %s to %s", len(docs), coll, docs[0].Number, docs[len(docs)-1].Number)
