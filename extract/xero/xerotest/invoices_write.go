@@ -98,20 +98,28 @@ func newWriteHandler(data Dataset, opts Options, wopts WriteOptions) *writeHandl
 	}
 	w := &writeHandler{base: newHandler(data, opts), opts: wopts, keys: map[string]storedAnswer{}, numbers: map[string]bool{}}
 	// The organisation's own sales documents take their numbers too.
-	for _, c := range []struct{ collection, typ, field string }{
-		{"Invoices", "ACCREC", "InvoiceNumber"}, {"CreditNotes", "ACCRECCREDIT", "CreditNoteNumber"},
-	} {
-		for _, raw := range data[c.collection] {
-			var rec map[string]any
-			if json.Unmarshal(raw, &rec) != nil || rec["Type"] != c.typ {
+	for collection, k := range salesKinds {
+		for _, raw := range data[collection] {
+			var rec struct{ Type, InvoiceNumber, CreditNoteNumber string }
+			if json.Unmarshal(raw, &rec) != nil || rec.Type != k.typ {
 				continue
 			}
-			if n, _ := rec[c.field].(string); n != "" {
-				w.numbers[c.collection+"\x00"+n] = true
+			if n := rec.InvoiceNumber + rec.CreditNoteNumber; n != "" {
+				w.numbers[collection+"\x00"+n] = true
 			}
 		}
 	}
 	return w
+}
+
+// salesKind is what the emulator knows of a collection of sales
+// documents: their type, the fields of their number and id, the prefix
+// of a number it gives and the number's name in its messages.
+type salesKind struct{ typ, numberField, idField, prefix, label string }
+
+var salesKinds = map[string]salesKind{
+	"Invoices":    {"ACCREC", "InvoiceNumber", "InvoiceID", "INV-", "Invoice #"},
+	"CreditNotes": {"ACCRECCREDIT", "CreditNoteNumber", "CreditNoteID", "CN-", "Credit Note Number"},
 }
 
 // NewWritableHandler returns the emulator with its write endpoints, for
@@ -330,10 +338,10 @@ func (w *writeHandler) create(collection string, body []byte, key string, now ti
 // either way. seen holds the numbers taken earlier in the request; a
 // valid document's number is added.
 func (w *writeHandler) document(collection string, d inDocument, seen map[string]bool, now time.Time) (c CreatedDocument, answer map[string]any, problem string) {
-	wantType, numberField, idField := "ACCREC", "InvoiceNumber", "InvoiceID"
+	k := salesKinds[collection]
+	wantType, numberField, idField := k.typ, k.numberField, k.idField
 	number := d.InvoiceNumber
 	if collection == "CreditNotes" {
-		wantType, numberField, idField = "ACCRECCREDIT", "CreditNoteNumber", "CreditNoteID"
 		number = d.CreditNoteNumber
 	}
 	answer = map[string]any{numberField: number, "Type": d.Type, "Contact": map[string]string{"ContactID": d.Contact.ContactID, "Name": d.Contact.Name},
@@ -349,7 +357,7 @@ func (w *writeHandler) document(collection string, d inDocument, seen map[string
 	case len(d.LineItems) == 0:
 		return c, answer, "At least one line item is required"
 	case number != "" && (w.numbers[collection+"\x00"+number] || seen[number]):
-		return c, answer, fmt.Sprintf("%s must be unique: %s already exists", numberLabel(collection), number)
+		return c, answer, fmt.Sprintf("%s must be unique: %s already exists", k.label, number)
 	case d.Status != "DRAFT" && d.Status != "SUBMITTED" && d.Status != "AUTHORISED":
 		return c, answer, fmt.Sprintf("Status %q cannot be set when creating", d.Status)
 	}
@@ -384,11 +392,7 @@ func (w *writeHandler) document(collection string, d inDocument, seen map[string
 	}
 	w.seq++
 	if number == "" {
-		prefix := "INV-"
-		if collection == "CreditNotes" {
-			prefix = "CN-"
-		}
-		number = prefix + "E" + strconv.Itoa(w.seq)
+		number = k.prefix + "E" + strconv.Itoa(w.seq)
 	}
 	seen[number] = true
 	id := newUUID()
@@ -398,13 +402,6 @@ func (w *writeHandler) document(collection string, d inDocument, seen map[string
 	answer["SubTotal"], answer["TotalTax"], answer["Total"] = json.Number(sub.StringFixed(2)), json.Number(tax.StringFixed(2)), json.Number(sub.Add(tax).StringFixed(2))
 	answer["UpdatedDateUTC"] = fmt.Sprintf("/Date(%d+0000)/", now.UnixMilli())
 	return c, answer, ""
-}
-
-func numberLabel(collection string) string {
-	if collection == "CreditNotes" {
-		return "Credit Note Number"
-	}
-	return "Invoice #"
 }
 
 func unmarshalNumbers(b []byte, v any) error {
