@@ -11,6 +11,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/takt-billing/takt/internal/dbtest"
 	"github.com/takt-billing/takt/internal/rawtest"
 )
 
@@ -42,9 +43,7 @@ func summary(inv Invoice) string {
 
 func assertLines(t *testing.T, what string, got, want []string) {
 	t.Helper()
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("%s:\n got %s\nwant %s", what, strings.Join(got, "\n     "), strings.Join(want, "\n     "))
-	}
+	dbtest.Lines(t, what, got, want)
 }
 
 func createScenarioRun(t *testing.T, w *rawtest.Warehouse, by string) *Run {

@@ -143,7 +143,5 @@ func queryStrings(t *testing.T, db *sql.DB, q string) []string {
 
 func assertLines(t *testing.T, what string, got, want []string) {
 	t.Helper()
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("%s:\n got:\n  %s\nwant:\n  %s", what, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
-	}
+	dbtest.Lines(t, what, got, want)
 }

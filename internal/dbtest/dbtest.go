@@ -1,10 +1,11 @@
 // Package dbtest holds what tests of several packages need of a database:
-// the rows of a query as lines to compare. It imports nothing of takt, so
-// that every package's tests can use it.
+// the rows of a query as lines, and their comparison. It imports nothing
+// of takt, so that every package's tests can use it.
 package dbtest
 
 import (
 	"database/sql"
+	"strings"
 	"testing"
 )
 
@@ -29,4 +30,13 @@ func Strings(t testing.TB, db *sql.DB, q string, args ...any) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// Lines fails the test unless got and want hold the same lines in the
+// same order, and shows both.
+func Lines(t testing.TB, what string, got, want []string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s:\n got:\n  %s\nwant:\n  %s", what, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
 }

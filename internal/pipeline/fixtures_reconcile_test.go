@@ -4,7 +4,6 @@ package pipeline
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/takt-billing/takt/extract/harvest/harvesttest"
@@ -49,7 +48,5 @@ func TestHarvestFixturesReconcile(t *testing.T) {
 		"stale_unbilled:MW:2017-03:USD 211.00 USD project_month 636709355",
 		"stale_unbilled:OS1:2017-03:EUR 100.00 EUR project_month 15296423",
 	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("exceptions\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
-	}
+	dbtest.Lines(t, "exceptions", got, want)
 }
