@@ -279,10 +279,10 @@ func (p *Pages) chartScript(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b)
 }
 
-// monthLine is a month's reports on the index page: the pages' files and
-// the names the workbooks are saved under.
+// monthLine is a month's reports on the index page: the names its
+// workbooks are saved under (the pages' files are every month's).
 type monthLine struct {
-	Month, Index, DSO, Recon, Pack, ReconBook string
+	Month, Pack, ReconBook string
 }
 
 // runLine is one run on the index page.
@@ -301,7 +301,7 @@ var indexPage = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 <p>Data as of {{if .AsOf}}{{.AsOf}}{{else}}(no run has finished yet){{end}}.</p>
 <h2>Reports</h2>
 <table><tr><th>Month</th><th>Report pages</th><th>DSO chart</th><th>Excel pack</th><th>Reconciliation</th></tr>
-{{range .Months}}<tr><td>{{.Month}}</td><td><a href="reports/{{.Month}}/{{.Index}}">overview</a></td><td><a href="reports/{{.Month}}/{{.DSO}}">{{.DSO}}</a></td><td><a href="reports/{{.Month}}/pack.xlsx">{{.Pack}}</a></td><td><a href="reports/{{.Month}}/{{.Recon}}">page</a> · <a href="reports/{{.Month}}/recon.xlsx">{{.ReconBook}}</a></td></tr>
+{{range .Months}}<tr><td>{{.Month}}</td><td><a href="reports/{{.Month}}/{{$.Index}}">overview</a></td><td><a href="reports/{{.Month}}/{{$.DSO}}">{{$.DSO}}</a></td><td><a href="reports/{{.Month}}/pack.xlsx">{{.Pack}}</a></td><td><a href="reports/{{.Month}}/{{$.Recon}}">page</a> · <a href="reports/{{.Month}}/recon.xlsx">{{.ReconBook}}</a></td></tr>
 {{end}}</table>
 <h2>Schedule</h2>
 <table><tr><th>Job</th><th>Schedule (UTC)</th><th>Next run</th><th>Last run here</th></tr>
@@ -319,11 +319,12 @@ var indexPage = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 func (p *Pages) index(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	data := struct {
-		Company, AsOf string
-		Months        []monthLine
-		Jobs          []Status
-		Runs          []runLine
-	}{Company: p.Company, Jobs: p.jobs(1)}
+		Company, AsOf     string
+		Index, DSO, Recon string // the pages' files
+		Months            []monthLine
+		Jobs              []Status
+		Runs              []runLine
+	}{Company: p.Company, Index: reports.IndexFile, DSO: reports.KPIPageFile("dso"), Recon: reports.ReconFile, Jobs: p.jobs(1)}
 	last := p.Now().UTC()
 	if a := p.asOf(ctx); !a.IsZero() {
 		data.AsOf = a.Format(time.DateOnly)
@@ -332,8 +333,7 @@ func (p *Pages) index(w http.ResponseWriter, r *http.Request) {
 	first := time.Date(last.Year(), last.Month(), 1, 0, 0, 0, 0, time.UTC)
 	for i := range 12 {
 		m := first.AddDate(0, -i, 0)
-		data.Months = append(data.Months, monthLine{Month: m.Format("2006-01"), Index: reports.IndexFile, DSO: reports.KPIPageFile("dso"),
-			Recon: reports.ReconFile, Pack: reports.PackWorkbookFile(m), ReconBook: reports.ReconWorkbookFile(m)})
+		data.Months = append(data.Months, monthLine{Month: m.Format("2006-01"), Pack: reports.PackWorkbookFile(m), ReconBook: reports.ReconWorkbookFile(m)})
 	}
 	rows, err := p.DB.QueryContext(ctx, sqlfiles.Query("ops_recent_runs"), 10)
 	if err != nil {
