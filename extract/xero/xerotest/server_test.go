@@ -444,7 +444,10 @@ func TestListWithoutPageOmitsLineItems(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	s := NewServer(loadFixtures(t), Options{RateLimitEvery: 2, RetryAfterSeconds: 7})
+	// A fixed clock: the four calls fall in one minute's window even when
+	// the test runs across a minute's end.
+	at := time.Date(2026, 3, 2, 10, 0, 30, 0, time.UTC)
+	s := NewServer(loadFixtures(t), Options{RateLimitEvery: 2, RetryAfterSeconds: 7, Now: func() time.Time { return at }})
 	defer s.Close()
 	auth := map[string]string{"Authorization": "Bearer " + token(t, s)}
 	for i, want := range []struct {
