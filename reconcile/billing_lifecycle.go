@@ -64,7 +64,9 @@ func ApproveRun(ctx context.Context, db *sql.DB, s Settings, runID, by string, c
 	if err != nil {
 		return nil, fmt.Errorf("billing: approve %s: %w", runID, err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
+	if n, err := res.RowsAffected(); err != nil {
+		return nil, fmt.Errorf("billing: approve %s: %w", runID, err)
+	} else if n != 1 {
 		return nil, fmt.Errorf("billing: approve %s: %w: the run is no longer a draft; show it", runID, ErrStatus)
 	}
 	if err := tx.Commit(); err != nil {
