@@ -104,7 +104,7 @@ func TestRunLifecycleAndXeroExport(t *testing.T) {
 	for _, c := range created {
 		got = append(got, c.Number+" "+c.Status+" "+c.Currency+" "+c.Total.StringFixed(2))
 	}
-	assertLines(t, "Xero drafts", got, []string{
+	dbtest.Lines(t, "Xero drafts", got, []string{
 		"TK-2026-0001 DRAFT EUR 814.56",
 		"TK-2026-0002 DRAFT EUR 240.00",
 		"TK-2026-0003 DRAFT EUR 142.80",
@@ -151,7 +151,7 @@ func TestRunLifecycleAndXeroExport(t *testing.T) {
 		t.Errorf("audit: %+v", rep)
 	}
 	actions := queryStrings(t, w, `SELECT action || ' ' || actor FROM audit.log ORDER BY seq`)
-	assertLines(t, "audit trail", actions, []string{
+	dbtest.Lines(t, "audit trail", actions, []string{
 		"run_created anna", "run_approved bert", "approval_voided carl", "run_adjusted_edit_line carl", "run_approved dora",
 		"export_started dora", "invoice_exported dora", "invoice_exported dora", "invoice_exported dora", "invoice_exported dora",
 		"invoice_exported dora", "run_exported dora",

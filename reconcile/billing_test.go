@@ -41,11 +41,6 @@ func summary(inv Invoice) string {
 	return s
 }
 
-func assertLines(t *testing.T, what string, got, want []string) {
-	t.Helper()
-	dbtest.Lines(t, what, got, want)
-}
-
 func createScenarioRun(t *testing.T, w *rawtest.Warehouse, by string) *Run {
 	t.Helper()
 	run, err := CreateRun(context.Background(), w.DB, testSettings(), CreateOptions{Period: rawtest.Date("2026-03-01"), By: by, Now: clock()})
@@ -66,7 +61,7 @@ func TestDraftRunOfTheScenario(t *testing.T) {
 	for _, inv := range run.Invoices {
 		got = append(got, summary(inv))
 	}
-	assertLines(t, "invoices", got, []string{
+	dbtest.Lines(t, "invoices", got, []string{
 		"Alpha GmbH EUR domestic net 697.83 tax 132.59 gross 830.42 due 2026-04-30 skonto 2.00% 16.61 until 2026-04-10",
 		"Bravo SARL EUR reverse_charge net 240.00 tax 0.00 gross 240.00 due 2026-04-30 skonto 2.00% 4.80 until 2026-04-10",
 		"Charlie SAS EUR domestic net 120.00 tax 22.80 gross 142.80 due 2026-04-30 skonto 2.00% 2.86 until 2026-04-10",
@@ -78,7 +73,7 @@ func TestDraftRunOfTheScenario(t *testing.T) {
 	for _, l := range append(alpha.Lines, alpha.WriteOffs...) {
 		got = append(got, invoiceLine(l))
 	}
-	assertLines(t, "Alpha's lines", got, []string{
+	dbtest.Lines(t, "Alpha's lines", got, []string{
 		"time 11 | 2.6666 x 110.00 = 293.33 @19% [a1,a2]",
 		"time 12 | 4.0000 x 100.00 = 400.00 @19% [b2,b3]",
 		"expense 11 | - x - = 1.50 @19% [x1]",
@@ -97,7 +92,7 @@ func TestDraftRunOfTheScenario(t *testing.T) {
 		"Zahlbar bis 2026-04-30 (30 Tage netto); bei Zahlung bis 2026-04-10 2.00 % Skonto (16.61 EUR, zu zahlen 813.81 EUR). / Payable by 2026-04-30 (30 days net); 2.00 % cash discount (16.61 EUR, pay 813.81 EUR) if paid by 2026-04-10.",
 		"#SKONTO#TAGE=10#PROZENT=2.00#",
 	}
-	assertLines(t, "Alpha's notes", alpha.Notes, wantNotes)
+	dbtest.Lines(t, "Alpha's notes", alpha.Notes, wantNotes)
 	if n := run.Invoices[1].Notes[0]; n != "Steuerschuldnerschaft des Leistungsempfängers / Reverse charge. USt-IdNr. des Leistungsempfängers / Customer VAT ID: FR12345678901; unsere USt-IdNr. / our VAT ID: DE111111111." {
 		t.Errorf("Bravo's reverse-charge note = %q", n)
 	}
@@ -111,7 +106,7 @@ func TestDraftRunOfTheScenario(t *testing.T) {
 	for _, l := range run.Invoices[4].Lines {
 		got = append(got, invoiceLine(l))
 	}
-	assertLines(t, "Echo's lines", got, []string{
+	dbtest.Lines(t, "Echo's lines", got, []string{
 		"milestone 55 | - x - = 5000.00 @19% [M1]",
 		"change_request 55 | - x - = 1200.00 @19% [CR-1]",
 	})

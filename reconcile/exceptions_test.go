@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/takt-billing/takt/internal/dbtest"
 	"github.com/takt-billing/takt/internal/rawtest"
 	"github.com/takt-billing/takt/transform"
 )
@@ -95,7 +96,7 @@ func TestEveryExceptionKindOfTheScenario(t *testing.T) {
 		}
 	}
 	sort.Strings(got)
-	assertLines(t, "exceptions", got, []string{
+	dbtest.Lines(t, "exceptions", got, []string{
 		"billed_not_approved:n1 120.00 EUR direct_link [n1] [H-2]",
 		"changed_after_billing:H-2:g1 120.00 EUR direct_link [g1] [H-2]",
 		"customer_unmatched:harvest:600 180.00 EUR customer [harvest:600] []",
@@ -135,7 +136,7 @@ func TestEveryExceptionKindOfTheScenario(t *testing.T) {
 		}
 	}
 	got = queryStrings(t, w, `SELECT item_key || ' ' || invoice_number || ' ' || match_level FROM reconcile.residual_matches(DATE '2026-03-31')`)
-	assertLines(t, "residual matches", got, []string{"time:d1 INV-W1 project_month"})
+	dbtest.Lines(t, "residual matches", got, []string{"time:d1 INV-W1 project_month"})
 
 	// An acknowledgement is kept and shown, and stops counting once the
 	// finding changes.
@@ -210,14 +211,14 @@ func TestFreeFormTimeToolInvoiceMatchedByProject(t *testing.T) {
 		FROM reconcile.exceptions
 		WHERE list_contains(invoice_numbers, 'H-5') OR list_contains(invoice_numbers, 'H-6')
 		   OR list_contains(invoice_numbers, 'H-2') AND kind <> 'double_billed' ORDER BY ALL`)
-	assertLines(t, "exceptions of H-2 and H-5", got, []string{
+	dbtest.Lines(t, "exceptions of H-2 and H-5", got, []string{
 		"billed_not_approved:n1 120.00 direct_link n1",
 		"changed_after_billing:H-2:g1 150.00 direct_link g1",
 		"invoice_without_work:H-5:44 150.00 project_month l5",
 		"rate_mismatch:g1 30.00 direct_link g1",
 	})
 	got = queryStrings(t, w, `SELECT item_key || ' ' || invoice_number || ' ' || match_level FROM reconcile.residual_matches(DATE '2026-03-31') ORDER BY ALL`)
-	assertLines(t, "residual matches", got, []string{"time:d1 INV-W1 project_month", "time:u1 H-5 project_month", "time:w1 H-5 project_month"})
+	dbtest.Lines(t, "residual matches", got, []string{"time:d1 INV-W1 project_month", "time:u1 H-5 project_month", "time:w1 H-5 project_month"})
 	items, err := Unbilled(ctx, w.DB, scenarioAsOf)
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/takt-billing/takt/internal/dbtest"
 	"github.com/takt-billing/takt/internal/rawtest"
 )
 
@@ -125,8 +126,8 @@ func TestRunRebuildsOnlyWhatChanged(t *testing.T) {
 			t.Errorf("%s last built in run %d, want 1 (its inputs did not change)", m, built[m])
 		}
 	}
-	got := queryStrings(t, w.DB, `SELECT source_id || ' ' || amount::VARCHAR FROM reconcile.unbilled_work WHERE source_id = 'e2'`)
-	assertLines(t, "e2 unbilled", got, []string{"e2 600.00"})
+	got := dbtest.Strings(t, w.DB, `SELECT source_id || ' ' || amount::VARCHAR FROM reconcile.unbilled_work WHERE source_id = 'e2'`)
+	dbtest.Lines(t, "e2 unbilled", got, []string{"e2 600.00"})
 	sameAsRebuild(t, w, 4, s)
 
 	// A later run reads a new version of e3: the current view of time
@@ -147,15 +148,15 @@ func TestRunRebuildsOnlyWhatChanged(t *testing.T) {
 	if !strings.Contains(log.String(), `msg="model brought up to date" model=staging.current_harvest_time_entries`) {
 		t.Errorf("the current view of time entries was not brought up to date from the new rows:\n%s", log.String())
 	}
-	got = queryStrings(t, w.DB, `SELECT source_id || ' ' || amount::VARCHAR FROM reconcile.unbilled_work WHERE source_id = 'e3'`)
-	assertLines(t, "e3 unbilled", got, []string{"e3 330.00"})
+	got = dbtest.Strings(t, w.DB, `SELECT source_id || ' ' || amount::VARCHAR FROM reconcile.unbilled_work WHERE source_id = 'e3'`)
+	dbtest.Lines(t, "e3 unbilled", got, []string{"e3 330.00"})
 	sameAsRebuild(t, w, later+1, s)
 
 	// A setting read through staging.setting reaches the models that
 	// read it: a later as-of day ages the unbilled work.
 	s.AsOf = rawtest.Date("2026-06-30")
 	run(t, w, later+2, s)
-	if n := len(queryStrings(t, w.DB, `SELECT kind FROM reconcile.exceptions WHERE kind = 'stale_unbilled'`)); n == 0 {
+	if n := len(dbtest.Strings(t, w.DB, `SELECT kind FROM reconcile.exceptions WHERE kind = 'stale_unbilled'`)); n == 0 {
 		t.Error("no stale_unbilled exception 91 days after the work: the new as-of day did not reach the exceptions")
 	}
 	sameAsRebuild(t, w, later+3, s)

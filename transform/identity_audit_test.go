@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/takt-billing/takt/internal/audit"
+	"github.com/takt-billing/takt/internal/dbtest"
 )
 
 // Pinning, changing and removing an identity pin in the configuration each
@@ -21,7 +22,7 @@ func TestIdentityPinChangesAreAudited(t *testing.T) {
 	}
 	trail := func() []string {
 		t.Helper()
-		return queryStrings(t, w.DB, `SELECT action || ' ' || entity_id || ' ' || coalesce(after, '-') || ' | ' || coalesce(reason, '-')
+		return dbtest.Strings(t, w.DB, `SELECT action || ' ' || entity_id || ' ' || coalesce(after, '-') || ' | ' || coalesce(reason, '-')
 			FROM audit.log WHERE entity = 'identity' ORDER BY seq`)
 	}
 	if err := Run(ctx, w.Warehouse, w.RunID, s, nil); err != nil {
@@ -33,7 +34,7 @@ func TestIdentityPinChangesAreAudited(t *testing.T) {
 		`identity_pinned project/harvest/P1 {"relation":"same","with":["xero/ZZZ"],"reason":"old code in Xero"} | old code in Xero`,
 		`identity_pinned project/xero/ZZZ {"relation":"same","with":["harvest/P1"],"reason":"old code in Xero"} | old code in Xero`,
 	}
-	assertLines(t, "audit after pinning", trail(), first)
+	dbtest.Lines(t, "audit after pinning", trail(), first)
 
 	// The same pins in another order change nothing.
 	s.IdentityRules = []IdentityRule{s.IdentityRules[2], s.IdentityRules[3], s.IdentityRules[0], s.IdentityRules[1]}
@@ -41,7 +42,7 @@ func TestIdentityPinChangesAreAudited(t *testing.T) {
 	if err := Run(ctx, w.Warehouse, w.RunID, s, nil); err != nil {
 		t.Fatal(err)
 	}
-	assertLines(t, "audit after reordering", trail(), first)
+	dbtest.Lines(t, "audit after reordering", trail(), first)
 
 	// A new reason changes both records of the rule; dropping the project
 	// rule unpins both of its records.
@@ -52,7 +53,7 @@ func TestIdentityPinChangesAreAudited(t *testing.T) {
 	if err := Run(ctx, w.Warehouse, w.RunID, s, nil); err != nil {
 		t.Fatal(err)
 	}
-	assertLines(t, "audit after changing", trail(), append(first,
+	dbtest.Lines(t, "audit after changing", trail(), append(first,
 		`identity_pin_changed customer/hubspot/H3 {"relation":"same","with":["xero/X5"],"reason":"confirmed by sales"} | confirmed by sales`,
 		`identity_pin_changed customer/xero/X5 {"relation":"same","with":["hubspot/H3"],"reason":"confirmed by sales"} | confirmed by sales`,
 		`identity_unpinned project/harvest/P1 - | pin removed from the configuration`,

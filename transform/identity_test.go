@@ -6,6 +6,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/takt-billing/takt/internal/dbtest"
 	"github.com/takt-billing/takt/internal/rawtest"
 )
 
@@ -81,9 +82,9 @@ func TestIdentityMatchesOnlyWhatIsCertain(t *testing.T) {
 	if err := Run(context.Background(), w.Warehouse, w.RunID, settings(), nil); err != nil {
 		t.Fatal(err)
 	}
-	got := queryStrings(t, w.DB, `SELECT system || ' ' || source_id || ' -> ' || coalesce(customer_id, '-') || ' ' || method
+	got := dbtest.Strings(t, w.DB, `SELECT system || ' ' || source_id || ' -> ' || coalesce(customer_id, '-') || ' ' || method
 		|| coalesce(' ' || array_to_string(candidates, ','), '') FROM core.customer_identity ORDER BY system, source_id`)
-	assertLines(t, "customers", got, []string{
+	dbtest.Lines(t, "customers", got, []string{
 		"harvest C1 -> hubspot:H1 project_code",
 		"harvest C2 -> harvest:C2 ambiguous hubspot:H2,hubspot:H3",
 		"harvest C3 -> harvest:C3 unmatched",
@@ -98,9 +99,9 @@ func TestIdentityMatchesOnlyWhatIsCertain(t *testing.T) {
 		"xero X4 -> hubspot:H4 name",
 		"xero X5 -> xero:X5 unmatched",
 	})
-	got = queryStrings(t, w.DB, `SELECT system || ' ' || source_id || ' -> ' || coalesce(project_id, '-') || ' ' || method
+	got = dbtest.Strings(t, w.DB, `SELECT system || ' ' || source_id || ' -> ' || coalesce(project_id, '-') || ' ' || method
 		FROM core.project_identity ORDER BY system, source_id`)
-	assertLines(t, "projects", got, []string{
+	dbtest.Lines(t, "projects", got, []string{
 		"harvest P1 -> P1 anchor",
 		"harvest P2 -> P2 anchor",
 		"harvest P4 -> P4 anchor",
@@ -110,8 +111,8 @@ func TestIdentityMatchesOnlyWhatIsCertain(t *testing.T) {
 		"xero D1 -> P1 project_code",
 		"xero ZZZ -> - unmatched",
 	})
-	got = queryStrings(t, w.DB, `SELECT kind || ' ' || system || ' ' || source_id || ' ' || status FROM core.identity_review`)
-	assertLines(t, "review", got, []string{
+	got = dbtest.Strings(t, w.DB, `SELECT kind || ' ' || system || ' ' || source_id || ' ' || status FROM core.identity_review`)
+	dbtest.Lines(t, "review", got, []string{
 		"customer harvest C2 ambiguous",
 		"customer harvest C3 unmatched",
 		"customer xero X3 unmatched",
@@ -145,10 +146,10 @@ func TestIdentityPinsWin(t *testing.T) {
 	if err := Run(context.Background(), w.Warehouse, w.RunID, s, nil); err != nil {
 		t.Fatal(err)
 	}
-	got := queryStrings(t, w.DB, `SELECT system || ' ' || source_id || ' -> ' || customer_id || ' ' || method
+	got := dbtest.Strings(t, w.DB, `SELECT system || ' ' || source_id || ' -> ' || customer_id || ' ' || method
 		|| coalesce(' ' || array_to_string(candidates, ','), '') FROM core.customer_identity
 		WHERE system <> 'hubspot' ORDER BY system, source_id`)
-	assertLines(t, "customers with pins", got, []string{
+	dbtest.Lines(t, "customers with pins", got, []string{
 		"harvest C1 -> hubspot:H1 project_code",
 		"harvest C2 -> hubspot:H2 pinned",
 		"harvest C3 -> harvest:C3 unmatched",
@@ -160,9 +161,9 @@ func TestIdentityPinsWin(t *testing.T) {
 		"xero X4 -> xero:X4 ambiguous harvest:C4,hubspot:H4",
 		"xero X5 -> hubspot:H3 pinned",
 	})
-	got = queryStrings(t, w.DB, `SELECT source_id || ' -> ' || coalesce(project_id, '-') || ' ' || method || ' ' || coalesce(pin_reason, '')
+	got = dbtest.Strings(t, w.DB, `SELECT source_id || ' -> ' || coalesce(project_id, '-') || ' ' || method || ' ' || coalesce(pin_reason, '')
 		FROM core.project_identity WHERE system = 'xero' ORDER BY source_id`)
-	assertLines(t, "xero projects with pins", got, []string{
+	dbtest.Lines(t, "xero projects with pins", got, []string{
 		"D1 -> P1 project_code ",
 		"ZZZ -> P1 pinned old code in Xero",
 	})

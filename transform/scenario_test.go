@@ -4,7 +4,6 @@ package transform
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"strings"
 	"testing"
@@ -34,7 +33,7 @@ func TestScenarioUnbilledExceptionsAndKPIs(t *testing.T) {
 	}
 
 	// Unbilled work, exactly.
-	got := queryStrings(t, w.DB, `SELECT kind || ' ' || source_id || ' ' || amount::VARCHAR || ' ' || currency || ' ' || coalesce(rate::VARCHAR, '-')
+	got := dbtest.Strings(t, w.DB, `SELECT kind || ' ' || source_id || ' ' || amount::VARCHAR || ' ' || currency || ' ' || coalesce(rate::VARCHAR, '-')
 		FROM reconcile.unbilled_work ORDER BY kind, source_id`)
 	want := []string{
 		"expense x1 45.90 EUR -",
@@ -43,16 +42,16 @@ func TestScenarioUnbilledExceptionsAndKPIs(t *testing.T) {
 		"time e5 146.66 EUR 110.0000",
 		"time e9 110.00 EUR 110.0000",
 	}
-	assertLines(t, "unbilled", got, want)
+	dbtest.Lines(t, "unbilled", got, want)
 
 	// Exceptions, exactly.
-	got = queryStrings(t, w.DB, `SELECT kind || ' ' || array_to_string(source_ids, ',') || ' ' || amount::VARCHAR || ' ' || match_level
+	got = dbtest.Strings(t, w.DB, `SELECT kind || ' ' || array_to_string(source_ids, ',') || ' ' || amount::VARCHAR || ' ' || match_level
 		FROM reconcile.exceptions ORDER BY kind`)
 	want = []string{
 		"double_billed e7,e8 200.00 direct_link",
 		"rate_mismatch e3 11.25 rate_card",
 	}
-	assertLines(t, "exceptions", got, want)
+	dbtest.Lines(t, "exceptions", got, want)
 	var reason string
 	if err := w.DB.QueryRow(`SELECT reason FROM reconcile.exceptions WHERE kind = 'rate_mismatch'`).Scan(&reason); err != nil {
 		t.Fatal(err)
@@ -70,7 +69,7 @@ func TestScenarioUnbilledExceptionsAndKPIs(t *testing.T) {
 	}
 
 	// Customers: Beta is matched across the spelling by VAT id.
-	got = queryStrings(t, w.DB, `SELECT system || ' ' || source_id || ' ' || customer_id || ' ' || method FROM core.customer_identity ORDER BY system, source_id`)
+	got = dbtest.Strings(t, w.DB, `SELECT system || ' ' || source_id || ' ' || customer_id || ' ' || method FROM core.customer_identity ORDER BY system, source_id`)
 	want = []string{
 		"harvest 100 hubspot:1 project_code",
 		"harvest 200 hubspot:2 project_code",
@@ -79,10 +78,10 @@ func TestScenarioUnbilledExceptionsAndKPIs(t *testing.T) {
 		"xero X1 hubspot:1 invoice_number",
 		"xero X2 hubspot:2 vat_id",
 	}
-	assertLines(t, "identity", got, want)
+	dbtest.Lines(t, "identity", got, want)
 
 	// KPIs per month, as of each month end.
-	got = queryStrings(t, w.DB, `SELECT strftime(month, '%Y-%m') || ' ar=' || ar_end::VARCHAR || ' sales=' || gross_sales::VARCHAR
+	got = dbtest.Strings(t, w.DB, `SELECT strftime(month, '%Y-%m') || ' ar=' || ar_end::VARCHAR || ' sales=' || gross_sales::VARCHAR
 		|| ' dso=' || coalesce(dso_days::VARCHAR, 'null') || ' dso3m=' || coalesce(dso_3m_days::VARCHAR, 'null:' || dso_3m_days_reason)
 		|| ' dunning=' || coalesce(dunning_rate::VARCHAR, 'null:' || dunning_rate_reason)
 		FROM marts.kpi_monthly ORDER BY month`)
@@ -91,7 +90,7 @@ func TestScenarioUnbilledExceptionsAndKPIs(t *testing.T) {
 		"2026-02 ar=1666.00 sales=1666.00 dso=28.0 dso3m=null:fewer than three months of history dunning=1.0",
 		"2026-03 ar=1881.00 sales=881.00 dso=66.19 dso3m=45.3 dunning=0.5",
 	}
-	assertLines(t, "kpi", got, want)
+	dbtest.Lines(t, "kpi", got, want)
 }
 
 func TestModelsRunInDependencyOrder(t *testing.T) {
@@ -134,14 +133,4 @@ func TestFailingDataTestFailsTheRunLoudly(t *testing.T) {
 	if err := w.DB.QueryRow(`SELECT failures FROM ops.data_test_results WHERE test = 'core_rate_cards_resolve' AND run_id = $1`, w.RunID).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("recorded failures = %d, %v", n, err)
 	}
-}
-
-func queryStrings(t *testing.T, db *sql.DB, q string) []string {
-	t.Helper()
-	return dbtest.Strings(t, db, q)
-}
-
-func assertLines(t *testing.T, what string, got, want []string) {
-	t.Helper()
-	dbtest.Lines(t, what, got, want)
 }

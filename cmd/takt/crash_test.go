@@ -171,7 +171,7 @@ func TestKilledRunsLoseNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	tables := map[string]bool{}
-	for _, tbl := range queryStrings(t, clean, `SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema IN ('staging', 'core') AND table_type = 'BASE TABLE'`) {
+	for _, tbl := range dbtest.Strings(t, clean, `SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema IN ('staging', 'core') AND table_type = 'BASE TABLE'`) {
 		tables[tbl] = true
 	}
 	var current []string
@@ -179,7 +179,7 @@ func TestKilledRunsLoseNothing(t *testing.T) {
 		for _, st := range streams {
 			tbl := load.RawTable(source, st.Name)
 			ids := "SELECT count(DISTINCT id)::VARCHAR || ' ' || coalesce(bit_xor(DISTINCT hash(id)), 0)::VARCHAR FROM raw." + tbl
-			if got, want := queryStrings(t, db, ids)[0], queryStrings(t, clean, ids)[0]; got != want {
+			if got, want := dbtest.Strings(t, db, ids)[0], dbtest.Strings(t, clean, ids)[0]; got != want {
 				t.Errorf("raw.%s: distinct ids (count, hash) %s, an uninterrupted run %s", tbl, got, want)
 			}
 			if tables["staging."+tbl] {
@@ -195,7 +195,7 @@ func TestKilledRunsLoseNothing(t *testing.T) {
 	sort.Strings(current)
 	for _, tbl := range current {
 		count := "SELECT count(*)::VARCHAR FROM " + tbl
-		if got, want := queryStrings(t, db, count)[0], queryStrings(t, clean, count)[0]; got != want {
+		if got, want := dbtest.Strings(t, db, count)[0], dbtest.Strings(t, clean, count)[0]; got != want {
 			t.Errorf("%s holds %s rows, an uninterrupted run %s", tbl, got, want)
 		}
 	}
@@ -252,11 +252,6 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-func queryStrings(t *testing.T, db *sql.DB, q string, args ...any) []string {
-	t.Helper()
-	return dbtest.Strings(t, db, q, args...)
 }
 
 // checkAfterKill looks at the warehouse a killed run left behind.
@@ -339,7 +334,7 @@ func checkLedger(t *testing.T, db *sql.DB, when string) {
 		t.Fatal(err)
 	}
 	exists := map[string]bool{}
-	for _, tbl := range queryStrings(t, db, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'`) {
+	for _, tbl := range dbtest.Strings(t, db, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'`) {
 		exists[tbl] = true
 	}
 	loaded := map[key]int64{}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takt-billing/takt/internal/dbtest"
 	"github.com/takt-billing/takt/internal/demo"
 	"github.com/takt-billing/takt/internal/pipeline"
 	"github.com/takt-billing/takt/internal/service"
@@ -286,7 +287,7 @@ func TestServeRunsOnScheduleAndOwnsTheWarehouse(t *testing.T) {
 	}
 	db = openReadOnly(t, whPath)
 	defer db.Close()
-	rows := queryStrings(t, db, `SELECT status || ': ' || coalesce(error, '') FROM ops.runs ORDER BY run_id DESC LIMIT 2`)
+	rows := dbtest.Strings(t, db, `SELECT status || ': ' || coalesce(error, '') FROM ops.runs ORDER BY run_id DESC LIMIT 2`)
 	if len(rows) != 2 || !strings.HasPrefix(rows[0], "failed: ") || !strings.Contains(rows[0], "context canceled") ||
 		rows[1] != "failed: "+pipeline.InterruptedError {
 		t.Fatalf("the last two runs (aborted by a stop, killed with serve):\n%s", strings.Join(rows, "\n"))

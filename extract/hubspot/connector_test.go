@@ -24,6 +24,7 @@ import (
 	"github.com/takt-billing/takt/extract/httpapi"
 	"github.com/takt-billing/takt/extract/hubspot"
 	"github.com/takt-billing/takt/extract/hubspot/hubspottest"
+	"github.com/takt-billing/takt/internal/dbtest"
 	"github.com/takt-billing/takt/internal/testfixtures"
 	"github.com/takt-billing/takt/internal/warehouse"
 	"github.com/takt-billing/takt/load"
@@ -177,23 +178,7 @@ func (p *pipeline) cursor(stream string) string {
 func (p *pipeline) rows(stream string, run int64, cols string) []string {
 	p.t.Helper()
 	q := fmt.Sprintf(`SELECT concat_ws('|', %s) FROM raw.hubspot_%s WHERE _run_id = $1 ORDER BY updated_at, id`, cols, stream)
-	rs, err := p.wh.DB.QueryContext(context.Background(), q, run)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer rs.Close()
-	var out []string
-	for rs.Next() {
-		var s string
-		if err := rs.Scan(&s); err != nil {
-			p.t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	if err := rs.Err(); err != nil {
-		p.t.Fatal(err)
-	}
-	return out
+	return dbtest.Strings(p.t, p.wh.DB, q, run)
 }
 
 const (
@@ -220,13 +205,6 @@ func pick(rows []string, ids ...string) []string {
 	return out
 }
 
-func equalLines(t *testing.T, what string, got, want []string) {
-	t.Helper()
-	if !slices.Equal(got, want) {
-		t.Errorf("%s:\n got %s\nwant %s", what, strings.Join(got, "\n     "), strings.Join(want, "\n     "))
-	}
-}
-
 // TestFullExtractionThroughLoad checks the parsed values of recorded
 // objects after the whole extract -> load path.
 func TestFullExtractionThroughLoad(t *testing.T) {
@@ -238,7 +216,7 @@ func TestFullExtractionThroughLoad(t *testing.T) {
 	if len(companies) != 59 {
 		t.Fatalf("%d companies loaded, want 59", len(companies))
 	}
-	equalLines(t, "companies", pick(companies, "7086461639", "406260751575", "421290981567", "406649106618"), []string{
+	dbtest.Lines(t, "companies", pick(companies, "7086461639", "406260751575", "421290981567", "406649106618"), []string{
 		"7086461639|2023-02-24T03:00:26.696|2023-02-24T03:00:14.155|false|Hubspot, Inc.|hubspot.com|∅|∅",
 		"406260751575|2026-03-09T20:23:36.861|2026-02-25T16:14:38.670|false|Test Company Batch Updated - Dryrun|testcompany.com|United States|∅",
 		"421290981567|2026-03-12T07:35:30.805|2026-03-12T07:35:26.564|false|Test Company for Get Action|test-get-action.com|USA|∅",
@@ -249,7 +227,7 @@ func TestFullExtractionThroughLoad(t *testing.T) {
 	if len(deals) != 26 {
 		t.Fatalf("%d deals loaded, want 26", len(deals))
 	}
-	equalLines(t, "deals", pick(deals, "6744192456", "480202228957", "479475667160", "487463597256", "493593663734", "21917278677"), []string{
+	dbtest.Lines(t, "deals", pick(deals, "6744192456", "480202228957", "479475667160", "487463597256", "493593663734", "21917278677"), []string{
 		"6744192456|2023-02-24T03:01:01.711|2023-02-24T03:01:01.147|false|With Atul|500.0000|∅|qualifiedtobuy|default|∅|∅|∅",
 		"480202228957|2026-02-26T13:45:43.181|2026-02-26T13:45:36.485|false|Test Deal - Feb 26 2026|5000.0000|∅|appointmentscheduled|∅|∅|∅|∅",
 		"479475667160|2026-03-09T20:29:45.981|2026-02-25T16:26:25.880|false|Test Deal Updated via Action|3000.0000|∅|appointmentscheduled|∅|∅|∅|∅",
@@ -259,7 +237,7 @@ func TestFullExtractionThroughLoad(t *testing.T) {
 		"21917278677|2024-10-08T23:23:11.655|2024-10-08T16:47:48.556|false|Test deal 1|3.0000|∅|∅|∅|∅|∅|18785867255",
 	})
 
-	equalLines(t, "line items", p.rows("line_items", run, lineItemCols), []string{
+	dbtest.Lines(t, "line items", p.rows("line_items", run, lineItemCols), []string{
 		"17808947665|2024-10-08T20:59:49.410|2024-10-08T20:59:49.410|false|21917278677|Test 1|123|1.0000|1.0000|1.0000|∅",
 		"17828944848|2024-10-08T22:48:40.777|2024-10-08T22:48:40.777|false|21917278677|Custom line item|1234|1.0000|2.0000|2.0000|∅",
 	})
@@ -405,16 +383,16 @@ func TestIncremental(t *testing.T) {
 	modify(t, changed, "line_items", "17828944848", "2026-04-03T11:00:00.000Z", `"quantity":"1"`, `"quantity":"2.5"`)
 	run := p.run(connect(t, start(t, changed, hubspottest.Options{}).URL, 2))
 
-	equalLines(t, "companies", p.rows("companies", run, companyCols), []string{
+	dbtest.Lines(t, "companies", p.rows("companies", run, companyCols), []string{
 		"407382956268|2026-03-12T07:48:51.238|2026-02-25T16:14:38.964|false|Updated Company Name|updated-example.com|∅|∅",
 		"7086461639|2026-04-01T09:00:00.000|2023-02-24T03:00:14.155|false|HubSpot, Inc.|hubspot.com|∅|∅",
 		"406260751575|2026-04-01T09:30:00.250|2026-02-25T16:14:38.670|false|Test Company Batch Updated - Dryrun|testcompany.com|United States|∅",
 	})
-	equalLines(t, "deals", p.rows("deals", run, dealCols), []string{
+	dbtest.Lines(t, "deals", p.rows("deals", run, dealCols), []string{
 		"493593663734|2026-03-12T07:36:23.415|2026-03-12T07:36:06.332|false|Updated Test Deal|15000.0000|∅|qualifiedtobuy|∅|2026-12-31T00:00:00.000|∅|∅",
 		"21917278677|2026-04-02T10:00:00.000|2024-10-08T16:47:48.556|false|Test deal 1|3.5000|∅|∅|∅|∅|∅|18785867255",
 	})
-	equalLines(t, "line items", p.rows("line_items", run, lineItemCols), []string{
+	dbtest.Lines(t, "line items", p.rows("line_items", run, lineItemCols), []string{
 		"17828944848|2026-04-03T11:00:00.000|2024-10-08T22:48:40.777|false|21917278677|Custom line item|1234|2.5000|2.0000|2.0000|∅",
 	})
 	for stream, want := range map[string]string{
@@ -624,7 +602,7 @@ func TestArchivedObjects(t *testing.T) {
 	archive(t, changed, "deals", "480202228957", "2026-04-05T08:00:00.000Z")
 	srv.Replace(changed)
 	run := p.run(connect(t, srv.URL, 0))
-	equalLines(t, "deals of the incremental run", p.rows("deals", run, dealCols), []string{
+	dbtest.Lines(t, "deals of the incremental run", p.rows("deals", run, dealCols), []string{
 		"493593663734|2026-03-12T07:36:23.415|2026-03-12T07:36:06.332|false|Updated Test Deal|15000.0000|∅|qualifiedtobuy|∅|2026-12-31T00:00:00.000|∅|∅",
 		"480202228957|2026-04-05T08:00:00.000|2026-02-26T13:45:36.485|true|Test Deal - Feb 26 2026|5000.0000|∅|appointmentscheduled|∅|∅|∅|∅",
 	})

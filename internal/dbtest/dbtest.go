@@ -5,6 +5,7 @@ package dbtest
 
 import (
 	"database/sql"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -36,7 +37,7 @@ func Strings(t testing.TB, db *sql.DB, q string, args ...any) []string {
 // same order, and shows both.
 func Lines(t testing.TB, what string, got, want []string) {
 	t.Helper()
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+	if !slices.Equal(got, want) {
 		t.Errorf("%s:\n got:\n  %s\nwant:\n  %s", what, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takt-billing/takt/internal/dbtest"
 	"github.com/takt-billing/takt/internal/warehouse"
 )
 
@@ -67,27 +68,14 @@ func newStore(t *testing.T, opts Options) (*Store, *warehouse.Warehouse, *clock)
 	return NewStore(wh.DB, opts), wh, c
 }
 
-// rows returns every stored event row as text, in seq order: the part of
+// eventRows returns every stored event row as text, in seq order: the part of
 // history that must never change once written.
 func eventRows(t *testing.T, wh *warehouse.Warehouse, id int64) []string {
 	t.Helper()
-	rs, err := wh.DB.Query(`SELECT seq || '|' || kind || '|' || occurred_at || '|' || recorded_at || '|' || author || '|' ||
+	return dbtest.Strings(t, wh.DB, `SELECT seq || '|' || kind || '|' || occurred_at || '|' || recorded_at || '|' || author || '|' ||
 		coalesce(text, '') || '|' || coalesce(value, '') || '|' || coalesce(ref_kind, '') || '|' || coalesce(follow_up::VARCHAR, '') || '|' ||
 		coalesce(owner_role, '') || '|' || coalesce(due_on::VARCHAR, '') || '|' || coalesce(person_mentions, '') || '|' || prev_hash || '|' || hash
 		FROM incident.events WHERE incident_id = $1 ORDER BY seq`, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rs.Close()
-	var out []string
-	for rs.Next() {
-		var s string
-		if err := rs.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
 }
 
 func TestOpenUpdateCloseAppendsAndNeverRewrites(t *testing.T) {

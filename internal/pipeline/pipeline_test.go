@@ -17,6 +17,7 @@ import (
 	"github.com/takt-billing/takt/extract/harvest"
 	"github.com/takt-billing/takt/extract/harvest/harvesttest"
 	"github.com/takt-billing/takt/extract/httpapi"
+	"github.com/takt-billing/takt/internal/dbtest"
 	"github.com/takt-billing/takt/internal/rawtest"
 	"github.com/takt-billing/takt/internal/testfixtures"
 	"github.com/takt-billing/takt/internal/warehouse"
@@ -46,16 +47,7 @@ func snapshot(t *testing.T, wh *warehouse.Warehouse) string {
 			parts = append(parts, src+"."+st.Name+"="+strconv.Itoa(n))
 		}
 	}
-	rows, err := wh.DB.Query("SELECT source || '.' || stream || ':' || cursor FROM ops.stream_cursors ORDER BY 1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var s string
-		_ = rows.Scan(&s)
-		parts = append(parts, s)
-	}
+	parts = append(parts, dbtest.Strings(t, wh.DB, "SELECT source || '.' || stream || ':' || cursor FROM ops.stream_cursors ORDER BY 1")...)
 	sort.Strings(parts)
 	return strings.Join(parts, "\n")
 }

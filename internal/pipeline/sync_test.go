@@ -20,6 +20,7 @@ import (
 	"github.com/takt-billing/takt/extract/hubspot/hubspottest"
 	"github.com/takt-billing/takt/extract/xero"
 	"github.com/takt-billing/takt/extract/xero/xerotest"
+	"github.com/takt-billing/takt/internal/dbtest"
 	"github.com/takt-billing/takt/internal/rawtest"
 	"github.com/takt-billing/takt/internal/testfixtures"
 	"github.com/takt-billing/takt/internal/warehouse"
@@ -155,30 +156,12 @@ func (e *syncEnv) buildStaging() {
 // lines returns one line per row of query, columns joined with |.
 func (e *syncEnv) lines(query string, args ...any) []string {
 	e.t.Helper()
-	rows, err := e.wh.DB.Query(query, args...)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			e.t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		e.t.Fatal(err)
-	}
-	return out
+	return dbtest.Strings(e.t, e.wh.DB, query, args...)
 }
 
 func (e *syncEnv) equal(what string, got []string, want ...string) {
 	e.t.Helper()
-	if !slices.Equal(got, want) {
-		e.t.Errorf("%s:\n got %s\nwant %s", what, strings.Join(got, "\n     "), strings.Join(want, "\n     "))
-	}
+	dbtest.Lines(e.t, what, got, want)
 }
 
 const entriesNow = `SELECT entry_id || '|' || hours::VARCHAR || '|' || coalesce(notes, '∅') FROM staging.harvest_time_entries ORDER BY entry_id`
