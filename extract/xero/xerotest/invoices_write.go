@@ -100,11 +100,11 @@ func newWriteHandler(data Dataset, opts Options, wopts WriteOptions) *writeHandl
 	// The organisation's own sales documents take their numbers too.
 	for collection, k := range salesKinds {
 		for _, raw := range data[collection] {
-			var rec struct{ Type, InvoiceNumber, CreditNoteNumber string }
+			var rec inDocument
 			if json.Unmarshal(raw, &rec) != nil || rec.Type != k.typ {
 				continue
 			}
-			if n := rec.InvoiceNumber + rec.CreditNoteNumber; n != "" {
+			if n := rec.number(k); n != "" {
 				w.numbers[collection+"\x00"+n] = true
 			}
 		}
@@ -268,6 +268,14 @@ type inDocument struct {
 	LineItems        []inLine    `json:"LineItems"`
 }
 
+// number is the document's number, in the field of its kind.
+func (d inDocument) number(k salesKind) string {
+	if k.numberField == "CreditNoteNumber" {
+		return d.CreditNoteNumber
+	}
+	return d.InvoiceNumber
+}
+
 // create validates and stores the documents of one request (called with
 // w.mu held) and answers as the Accounting API does. With
 // summarizeErrors=false (summarize false) the answer is 200 with every
@@ -339,19 +347,15 @@ func (w *writeHandler) create(collection string, body []byte, key string, now ti
 // valid document's number is added.
 func (w *writeHandler) document(collection string, d inDocument, seen map[string]bool, now time.Time) (c CreatedDocument, answer map[string]any, problem string) {
 	k := salesKinds[collection]
-	wantType, numberField, idField := k.typ, k.numberField, k.idField
-	number := d.InvoiceNumber
-	if collection == "CreditNotes" {
-		number = d.CreditNoteNumber
-	}
-	answer = map[string]any{numberField: number, "Type": d.Type, "Contact": map[string]string{"ContactID": d.Contact.ContactID, "Name": d.Contact.Name},
+	number := d.number(k)
+	answer = map[string]any{k.numberField: number, "Type": d.Type, "Contact": map[string]string{"ContactID": d.Contact.ContactID, "Name": d.Contact.Name},
 		"Date": d.Date, "DueDate": d.DueDate, "Reference": d.Reference, "CurrencyCode": d.CurrencyCode, "LineAmountTypes": "Exclusive"}
 	if d.Status == "" {
 		d.Status = "DRAFT"
 	}
 	switch {
-	case d.Type != wantType:
-		return c, answer, fmt.Sprintf("Type %q is not valid here; expected %s", d.Type, wantType)
+	case d.Type != k.typ:
+		return c, answer, fmt.Sprintf("Type %q is not valid here; expected %s", d.Type, k.typ)
 	case d.Contact.ContactID == "" && d.Contact.Name == "":
 		return c, answer, "A Contact must be specified with ContactID or Name"
 	case len(d.LineItems) == 0:
@@ -398,7 +402,7 @@ func (w *writeHandler) document(collection string, d inDocument, seen map[string
 	id := newUUID()
 	c = CreatedDocument{Collection: collection, ID: id, Number: number, Type: d.Type, Status: d.Status, ContactID: d.Contact.ContactID,
 		ContactName: d.Contact.Name, Currency: d.CurrencyCode, SubTotal: sub, TotalTax: tax, Total: sub.Add(tax)}
-	answer[idField], answer[numberField], answer["Status"], answer["LineItems"] = id, number, d.Status, lines
+	answer[k.idField], answer[k.numberField], answer["Status"], answer["LineItems"] = id, number, d.Status, lines
 	answer["SubTotal"], answer["TotalTax"], answer["Total"] = json.Number(sub.StringFixed(2)), json.Number(tax.StringFixed(2)), json.Number(sub.Add(tax).StringFixed(2))
 	answer["UpdatedDateUTC"] = fmt.Sprintf("/Date(%d+0000)/", now.UnixMilli())
 	return c, answer, ""
