@@ -229,3 +229,43 @@ func TestFreeFormTimeToolInvoiceMatchedByProject(t *testing.T) {
 		}
 	}
 }
+
+// TestServiceLinesOfAnInvoiceWithOnlyExpensesLinked: H-7 bills a linked
+// expense (x9, a Product line) and 2.5 h of Delta data at 150 USD on a
+// service line, with no time entry linked to it. Its hours are not
+// compared with linked entries (there are none); they bill the project's
+// unlinked work like a free-form invoice: u1 (2.5 h on 2026-03-06), so
+// u1 is no longer unbilled and no finding names H-7.
+func TestServiceLinesOfAnInvoiceWithOnlyExpensesLinked(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := exceptionScenario(t)
+	d, date, ts := rawtest.D, rawtest.Date, rawtest.Time
+	at := ts("2026-03-10T09:00:00Z")
+	w.Put("harvest", "expenses",
+		[]any{"x9", at, at, date("2026-03-04"), "7", "400", "4400", "Travel", d("80"), d("1"), true, true, true, "h7", "H-7", "train"})
+	w.Put("harvest", "invoices",
+		[]any{"h7", at, at, "400", "H-7", "open", date("2026-03-10"), date("2026-04-09"), at, nil, "USD", d("455"), d("455"), nil, d("0"),
+			"March", date("2026-03-01"), date("2026-03-31"),
+			[][]any{{"l7a", "Product", "Travel", "4400", d("1"), d("80"), d("80"), false},
+				{"l7b", "Service", "Delta data: Consulting", "4400", d("2.5"), d("150"), d("375"), false}}})
+	if err := transform.Run(ctx, w.Warehouse, w.RunID, scenarioSettings(), nil); err != nil {
+		t.Fatal(err)
+	}
+	dbtest.Lines(t, "lines of the time tool no linked record accounts for",
+		queryStrings(t, w, `SELECT invoice_id || ' ' || line_id FROM core.free_form_invoice_lines ORDER BY ALL`), []string{"h7 l7b"})
+	dbtest.Lines(t, "residual matches",
+		queryStrings(t, w, `SELECT item_key || ' ' || invoice_number || ' ' || match_level FROM reconcile.residual_matches(DATE '2026-03-31') ORDER BY ALL`),
+		[]string{"time:d1 INV-W1 project_month", "time:u1 H-7 project_month"})
+	dbtest.Lines(t, "exceptions naming H-7",
+		queryStrings(t, w, `SELECT exception_id FROM reconcile.exceptions WHERE list_contains(invoice_numbers, 'H-7') ORDER BY ALL`), nil)
+	items, err := Unbilled(ctx, w.DB, scenarioAsOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if it.SourceID == "u1" || it.SourceID == "x9" {
+			t.Errorf("%s is still unbilled although H-7 bills it", it.SourceID)
+		}
+	}
+}

@@ -263,42 +263,36 @@ billed_not_approved AS (
 -- Per invoice, project and rate: hours of the linked entries now against
 -- hours of the invoice's time lines, in one grouping of both (entries
 -- count positive, lines negative): far fewer groups than entries, and
--- no join of two large groupings. Issued invoices are picked after the
--- grouping; only invoices with linked entries are compared (a free-form
--- invoice, with no entry linked to it, bills work by project instead:
--- without_work_project).
+-- no join of two large groupings.
 linked_diff AS (
-    SELECT inv_id, project_id, rate, sum(hours) AS diff_hours, bool_or(linked) AS linked,
+    SELECT inv_id, project_id, rate, sum(hours) AS diff_hours,
            -- The day of the latest change; casting the latest time once
            -- per group, not every entry's (a time zone conversion).
            max(updated_at)::DATE AS last_change
     FROM (
-        SELECT invoice_id AS inv_id, project_id, entry_rate AS rate, hours, true AS linked, updated_at
+        SELECT invoice_id AS inv_id, project_id, entry_rate AS rate, hours, updated_at
         FROM core.time_entries
         WHERE invoice_id IS NOT NULL
         UNION ALL
-        SELECT invoice_id, project_id, unit_price, -quantity, false, NULL
+        SELECT invoice_id, project_id, unit_price, -quantity, NULL
         FROM staging.harvest_invoice_lines
         WHERE kind = 'Service' AND project_id IS NOT NULL
     )
     GROUP BY inv_id, project_id, rate
 ),
--- The pairs of invoice and project whose hours differ at some rate (few).
-differing_pairs AS (
-    SELECT DISTINCT d.inv_id, d.project_id
-    FROM linked_diff d
-    WHERE d.diff_hours <> 0
-      AND d.inv_id IN (SELECT invoice_id FROM hinv)
-      AND d.inv_id IN (SELECT inv_id FROM linked_diff WHERE linked)
-),
+-- The pairs of invoice and project whose hours differ at some rate (few),
+-- of the issued invoices with time linked to them: those with no line in
+-- core.free_form_invoice_lines (the others bill work by project instead:
+-- without_work_project).
 invoice_project_diff AS (
-    SELECT d.inv_id, d.project_id,
-           sum(d.diff_hours) AS diff_hours,
-           round(sum(round(d.diff_hours * d.rate, 2)), 2)::DECIMAL(18,2) AS diff_amount,
-           max(d.last_change) AS last_change
-    FROM linked_diff d
-    JOIN differing_pairs p ON p.inv_id = d.inv_id AND p.project_id IS NOT DISTINCT FROM d.project_id
-    GROUP BY d.inv_id, d.project_id
+    SELECT inv_id, project_id, sum(diff_hours) AS diff_hours,
+           round(sum(round(diff_hours * rate, 2)), 2)::DECIMAL(18,2) AS diff_amount,
+           max(last_change) AS last_change
+    FROM linked_diff
+    WHERE inv_id IN (SELECT invoice_id FROM hinv)
+      AND inv_id NOT IN (SELECT invoice_id FROM core.free_form_invoice_lines)
+    GROUP BY inv_id, project_id
+    HAVING bool_or(diff_hours <> 0)
 ),
 -- The entries changed after their invoice, of the pairs that differ.
 changed_entries AS (
@@ -335,12 +329,12 @@ changed_harvest AS (
     SELECT
         'changed_after_billing' AS kind,
         n.customer_id, c.name AS customer, n.project_code, n.project,
-        list_sort(list_distinct(n.changed)) AS source_ids, [n.inv_number] AS invoice_numbers,
+        n.changed AS source_ids, [n.inv_number] AS invoice_numbers,
         n.diff_amount AS amount, n.currency, 'direct_link' AS match_level,
         printf('%s on %s changed after invoice %s of %s billed %s: the linked entries now come to %s h %s than the invoice billed, worth %s %s%s.',
-               CASE WHEN len(list_distinct(n.changed)) = 1 THEN 'Time entry ' || list_distinct(n.changed)[1] ELSE 'Time entries ' || array_to_string(list_sort(list_distinct(n.changed)), ', ') END,
+               CASE WHEN len(n.changed) = 1 THEN 'Time entry ' || n.changed[1] ELSE 'Time entries ' || array_to_string(n.changed, ', ') END,
                coalesce(n.project, n.project_code, 'unknown project'), n.inv_number, strftime(n.inv_date, '%Y-%m-%d'),
-               CASE WHEN len(list_distinct(n.changed)) = 1 THEN 'it' ELSE 'them' END,
+               CASE WHEN len(n.changed) = 1 THEN 'it' ELSE 'them' END,
                abs(round(n.diff_hours, 2))::DECIMAL(18,2)::VARCHAR, CASE WHEN n.diff_hours > 0 THEN 'more' ELSE 'fewer' END,
                abs(n.diff_amount)::VARCHAR, n.currency,
                CASE WHEN n.diff_amount < 0 THEN ' billed too much' ELSE ' not billed' END) AS reason, NULL::VARCHAR AS id_key

@@ -35,8 +35,9 @@ GROUP BY item_key;
 
 -- Invoices that bill work without naming it, issued by the day, and their
 -- lines: invoices in the books that neither Harvest nor takt made, and
--- free-form invoices of the time tool (no time or expense is linked to
--- them; not drafts). (Joins, not IN or EXISTS: see residual_matches.)
+-- the lines of the time tool's invoices that no linked record accounts for
+-- (core.free_form_invoice_lines; not drafts). (Joins, not IN or EXISTS:
+-- see residual_matches.)
 CREATE OR REPLACE MACRO reconcile.unlinked_invoice_lines(as_of) AS TABLE
 SELECT
     x.invoice_id, x.invoice_number, x.issue_date, x.currency, i.customer_id,
