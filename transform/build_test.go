@@ -252,7 +252,7 @@ func TestOutputKeyIsWhatReadersSee(t *testing.T) {
 		}
 		for i := range models {
 			edit(&models[i])
-			models[i].PassSQL = passSQL(models[i].SQL)
+			models[i].PassSQL = passSQL(passStatements(stripComments(models[i].SQL)))
 		}
 		if _, err := buildLayers(ctx, w.Warehouse, runID, models, s, slog.New(slog.DiscardHandler)); err != nil {
 			t.Fatal(err)

@@ -130,12 +130,13 @@ func parseModels() ([]Model, error) {
 	for _, m := range all {
 		body := stripComments(m.SQL)
 		m.Deps, m.Externals = references(body+"\n"+stripComments(m.Delta), objects, m.Name)
-		for _, st := range passStatements(body) {
+		pass := passStatements(body)
+		for _, st := range pass {
 			deps, ext := references(st, objects, m.Name)
 			m.PassDeps = union(m.PassDeps, deps)
 			m.PassExternals = union(m.PassExternals, ext)
 		}
-		m.PassSQL = passSQL(m.SQL)
+		m.PassSQL = passSQL(pass)
 	}
 	return topoSort(all, byName)
 }
@@ -224,12 +225,13 @@ func passStatements(body string) []string {
 	return out
 }
 
-// passSQL is Model.PassSQL of a model's SQL: its views' and macros'
-// statements without comments, blank lines or trailing blanks, so that
-// adding, removing or editing a comment anywhere changes none of it.
-func passSQL(sql string) string {
+// passSQL is Model.PassSQL of a model's views' and macros' statements
+// (passStatements, comments stripped): without blank lines or trailing
+// blanks, so that adding, removing or editing a comment anywhere changes
+// none of it.
+func passSQL(statements []string) string {
 	var b strings.Builder
-	for _, st := range passStatements(stripComments(sql)) {
+	for _, st := range statements {
 		for l := range strings.Lines(st) {
 			if l = strings.TrimRight(l, " \t\r\n"); l != "" {
 				b.WriteString(l)
