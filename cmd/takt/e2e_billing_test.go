@@ -183,7 +183,7 @@ func TestDemoBillingRunToXero(t *testing.T) {
 	period := company.AsOf.Format("2006-01")
 
 	// With --log-level debug the log names each step of the build with
-	// its time.
+	// its time (a "seconds" number; the bench reads the values).
 	var out, logs bytes.Buffer
 	if code, err := runCLI(&out, &logs, "billing-run", "create", "--config", cfg, "--period", period, "--by", "anna", "--format", "json",
 		"--log-level", "debug", "--log-format", "json"); err != nil || code != 0 {
@@ -196,7 +196,7 @@ func TestDemoBillingRunToXero(t *testing.T) {
 			Step    string   `json:"step"`
 			Seconds *float64 `json:"seconds"`
 		}
-		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "billing run step" && rec.Seconds != nil && *rec.Seconds >= 0 {
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "billing run step" && rec.Seconds != nil {
 			steps = append(steps, rec.Step)
 		}
 	}
